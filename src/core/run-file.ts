@@ -1,0 +1,156 @@
+/**
+ * The run file: the versioned JSON document a load run produces. Every view (terminal, JSON, HTML,
+ * compare, history) is rendered from run files and never re-runs load.
+ *
+ * Layout: config + environment + per-interval records. Each interval holds, per request name, counters
+ * and HdrHistograms (encoded) of latency (from intended start) and service time (from actual send), plus
+ * the generator's schedule-lag histogram. `summary` is derived from the intervals on write, for people
+ * and jq; readers that need exact numbers merge the interval histograms.
+ */
+import { z } from 'zod';
+
+export const RUN_FILE_FORMAT = 'perfloop-run';
+export const RUN_FILE_VERSION = 1;
+
+export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'bad_response', 'unexpected_status', 'other'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+const encodedHistogram = z.string();
+
+export const requestStatsSchema = z.object({
+  /** Completed requests (success or failure) attributed to this interval by completion time. */
+  count: z.number().int().nonnegative(),
+  /** Requests whose response had the expected status. */
+  ok: z.number().int().nonnegative(),
+  /** Response status → count. */
+  statuses: z.record(z.string(), z.number().int().nonnegative()),
+  /** Error kind → count (a request with an unexpected status counts here and in `statuses`). */
+  errors: z.record(z.enum(ERROR_KINDS), z.number().int().nonnegative()),
+  /** Completion − intended start, µs (all completed requests, failed ones included). */
+  latency: encodedHistogram,
+  /** Response end − actual send, µs. */
+  serviceTime: encodedHistogram,
+  bytesReceived: z.number().nonnegative(),
+});
+export type RequestStats = z.infer<typeof requestStatsSchema>;
+
+export const intervalSchema = z.object({
+  /** Interval start, ms since the run's start. */
+  startMs: z.number().nonnegative(),
+  durationMs: z.number().positive(),
+  /** Name of the load phase the interval belongs to. */
+  phase: z.string(),
+  /** Warm-up intervals are kept for the record and excluded from every result. */
+  warmup: z.boolean(),
+  /** Requests whose intended start fell in this interval. */
+  scheduled: z.number().int().nonnegative(),
+  /** Requests actually sent in this interval. */
+  sent: z.number().int().nonnegative(),
+  requests: z.record(z.string(), requestStatsSchema),
+  /** Actual send − intended start, µs: the generator's own health. */
+  scheduleLag: encodedHistogram,
+});
+export type Interval = z.infer<typeof intervalSchema>;
+
+export const healthSchema = z.object({
+  valid: z.boolean(),
+  /** Plain-language reasons when `valid` is false (and warnings when true). */
+  reasons: z.array(z.string()),
+  lagP99Us: z.number().nonnegative(),
+  lagMaxUs: z.number().nonnegative(),
+  /** Generator CPU use, percent of one core per worker, averaged over the run. */
+  generatorCpuPct: z.number().nonnegative(),
+  /** Requests the schedule asked for vs. requests sent (open model). */
+  scheduled: z.number().int().nonnegative(),
+  sent: z.number().int().nonnegative(),
+  /** Requests still in flight when the run ended (not counted as completed). */
+  inFlightAtEnd: z.number().int().nonnegative(),
+});
+export type Health = z.infer<typeof healthSchema>;
+
+export const traceSampleSchema = z.object({
+  traceId: z.string().regex(/^[0-9a-f]{32}$/),
+  spanId: z.string().regex(/^[0-9a-f]{16}$/),
+  name: z.string(),
+  /** Intended start, ms since the run's start. */
+  intendedStartMs: z.number(),
+  latencyUs: z.number().nonnegative(),
+  status: z.number().int(),
+  error: z.enum(ERROR_KINDS).optional(),
+});
+export type TraceSample = z.infer<typeof traceSampleSchema>;
+
+export const percentileSummarySchema = z.object({
+  count: z.number(),
+  minUs: z.number(),
+  meanUs: z.number(),
+  p50Us: z.number(),
+  p90Us: z.number(),
+  p99Us: z.number(),
+  p999Us: z.number(),
+  p9999Us: z.number(),
+  maxUs: z.number(),
+});
+
+export const requestSummarySchema = z.object({
+  count: z.number(),
+  ok: z.number(),
+  errors: z.number(),
+  errorRate: z.number(),
+  throughputPerSec: z.number(),
+  latency: percentileSummarySchema,
+  serviceTime: percentileSummarySchema,
+});
+export type RequestSummary = z.infer<typeof requestSummarySchema>;
+
+export const runSummarySchema = z.object({
+  /** Measured (non-warm-up) time, ms. */
+  measuredMs: z.number(),
+  total: requestSummarySchema,
+  byRequest: z.record(z.string(), requestSummarySchema),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const environmentSchema = z.object({
+  perfloopVersion: z.string(),
+  node: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpus: z.number(),
+  hostname: z.string(),
+  workers: z.number().int().positive(),
+  segment: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const runFileSchema = z.object({
+  format: z.literal(RUN_FILE_FORMAT),
+  version: z.literal(RUN_FILE_VERSION),
+  id: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  /** True when the run was stopped early (Ctrl-C, SIGTERM): everything measured so far is kept. */
+  interrupted: z.boolean(),
+  /** The validated scenario, as JSON (see src/load/scenario.ts). */
+  scenario: z.record(z.string(), z.unknown()),
+  environment: environmentSchema,
+  intervalMs: z.number().positive(),
+  intervals: z.array(intervalSchema),
+  health: healthSchema,
+  summary: runSummarySchema,
+  /** Present when requests carried traceparent headers. */
+  traces: z
+    .object({
+      sampleRate: z.number().min(0).max(1),
+      /** Sampled requests, capped at `samplesCap` (reservoir over the run). */
+      samples: z.array(traceSampleSchema),
+      samplesCap: z.number().int().positive(),
+      /** Analysis results (findings, tiers, critical paths) — shape owned by src/trace/. */
+      analysis: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  /** Names of the run files this one was merged from, when produced by `perfloop merge`. */
+  mergedFrom: z.array(z.string()).optional(),
+});
+export type RunFile = z.infer<typeof runFileSchema>;

@@ -1,0 +1,124 @@
+/**
+ * HdrHistogram of durations in microseconds (hdr-histogram-js underneath).
+ * 3 significant digits: every recorded value is kept within 0.1%, whatever its size, in bounded memory.
+ * Histograms merge exactly (bucket-wise add), so intervals, workers and machines combine without loss.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+/** An encoded histogram: HdrHistogram's standard compressed base64 (V2 encoding), readable by any HDR port. */
+export type EncodedHistogram = string;
+
+export interface HistogramBucket {
+  /** A value representative of the bucket (its highest equivalent value), in microseconds. */
+  valueUs: number;
+  count: number;
+}
+
+export interface PercentileSummary {
+  count: number;
+  minUs: number;
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  p999Us: number;
+  p9999Us: number;
+  maxUs: number;
+}
+
+const SIGNIFICANT_DIGITS = 3;
+
+function newHdr(): hdr.Histogram {
+  // 64-bit counts: merged totals of long multi-worker runs can pass 2^31 in one bucket.
+  return hdr.build({ bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS });
+}
+
+export class LatencyHistogram {
+  private constructor(private readonly hdrHistogram: hdr.Histogram) {}
+
+  static empty(): LatencyHistogram {
+    return new LatencyHistogram(newHdr());
+  }
+
+  static decode(encoded: EncodedHistogram): LatencyHistogram {
+    if (encoded === '') return LatencyHistogram.empty();
+    const decoded = hdr.decodeFromCompressedBase64(encoded, 64);
+    decoded.autoResize = true;
+    return new LatencyHistogram(decoded);
+  }
+
+  /** Merges any number of histograms into a new one (exact). */
+  static merge(histograms: Iterable<LatencyHistogram>): LatencyHistogram {
+    const merged = LatencyHistogram.empty();
+    for (const histogram of histograms) merged.add(histogram);
+    return merged;
+  }
+
+  /** Records a duration; values below 1µs count as 1µs (the histogram's resolution floor). */
+  record(valueUs: number, count = 1): void {
+    const value = Math.max(1, Math.round(valueUs));
+    if (count === 1) this.hdrHistogram.recordValue(value);
+    else this.hdrHistogram.recordValueWithCount(value, count);
+  }
+
+  add(other: LatencyHistogram): void {
+    if (other.count > 0) this.hdrHistogram.add(other.hdrHistogram);
+  }
+
+  get count(): number {
+    return this.hdrHistogram.totalCount;
+  }
+
+  get maxUs(): number {
+    return this.count === 0 ? 0 : this.hdrHistogram.maxValue;
+  }
+
+  get minUs(): number {
+    return this.count === 0 ? 0 : this.hdrHistogram.minNonZeroValue;
+  }
+
+  get meanUs(): number {
+    return this.count === 0 ? 0 : this.hdrHistogram.mean;
+  }
+
+  /** Value at a percentile in [0, 100]; 0 for an empty histogram. */
+  percentileUs(percentile: number): number {
+    return this.count === 0 ? 0 : this.hdrHistogram.getValueAtPercentile(percentile);
+  }
+
+  summary(): PercentileSummary {
+    return {
+      count: this.count,
+      minUs: this.minUs,
+      meanUs: this.meanUs,
+      p50Us: this.percentileUs(50),
+      p90Us: this.percentileUs(90),
+      p99Us: this.percentileUs(99),
+      p999Us: this.percentileUs(99.9),
+      p9999Us: this.percentileUs(99.99),
+      maxUs: this.maxUs,
+    };
+  }
+
+  /** Non-empty buckets in ascending value order: for resampling, spectra and exact statistics. */
+  buckets(): HistogramBucket[] {
+    const buckets: HistogramBucket[] = [];
+    if (this.count === 0) return buckets;
+    const js = this.hdrHistogram as unknown as hdr.JsHistogram;
+    const iterator = js.recordedValuesIterator;
+    iterator.reset();
+    while (iterator.hasNext()) {
+      const step = iterator.next();
+      buckets.push({ valueUs: js.highestEquivalentValue(step.valueIteratedTo), count: step.countAddedInThisIterationStep });
+    }
+    return buckets;
+  }
+
+  encode(): EncodedHistogram {
+    return this.count === 0 ? '' : hdr.encodeIntoCompressedBase64(this.hdrHistogram);
+  }
+
+  reset(): void {
+    this.hdrHistogram.reset();
+  }
+}
