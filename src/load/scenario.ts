@@ -1,0 +1,220 @@
+/**
+ * Scenarios: what to send (requests, weighted) and when (a load profile made of phases).
+ * The YAML/JSON form is validated with zod (unknown fields rejected, every error names its field) and
+ * normalised into the `Scenario` type, whose fields carry their units.
+ */
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { badInput } from '../core/errors.js';
+import { parseDurationMs } from '../core/units.js';
+
+export interface RequestSpec {
+  name: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** Statuses that count as success. */
+  expectStatus: number[];
+  weight: number;
+}
+
+interface PhaseBase {
+  name: string;
+  durationMs: number;
+  /** Warm-up phases run but are excluded from results. */
+  warmup: boolean;
+}
+
+/** Open-model phases: arrivals follow a schedule, independent of responses. */
+export type OpenPhase = PhaseBase &
+  (
+    | { kind: 'constant'; ratePerSec: number }
+    | { kind: 'poisson'; ratePerSec: number; seed: number }
+    | { kind: 'ramp'; fromRatePerSec: number; toRatePerSec: number }
+    | { kind: 'burst'; ratePerSec: number; baseRatePerSec: number; onMs: number; offMs: number }
+  );
+
+/** Closed model: `users` loops of send → wait for response → think. */
+export type ClosedPhase = PhaseBase & { kind: 'closed'; users: number; thinkTimeMs: number };
+
+export type Phase = OpenPhase | ClosedPhase;
+
+export interface Scenario {
+  requests: RequestSpec[];
+  phases: Phase[];
+  /** Connections per origin per worker (open model). */
+  connections: number;
+  keepAlive: boolean;
+  /** Seed for the weighted request mix (and Poisson phases without their own seed). */
+  seed: number;
+  intervalMs: number;
+}
+
+const duration = z.union([z.string(), z.number()]);
+const positiveRate = z.number({ invalid_type_error: 'must be a number (requests per second)' }).positive('must be > 0');
+
+const requestInput = z
+  .object({
+    name: z.string().min(1).optional(),
+    method: z.string().regex(/^[A-Za-z]+$/, 'must be an HTTP method').default('GET'),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    timeout: duration.optional(),
+    expect: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+    weight: z.number().positive('must be > 0').default(1),
+  })
+  .strict();
+
+const phaseCommon = { name: z.string().optional(), duration, warmup: z.boolean().default(false) };
+
+const phaseInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant'), rate: positiveRate, ...phaseCommon }).strict(),
+  z.object({ kind: z.literal('poisson'), rate: positiveRate, seed: z.number().int().optional(), ...phaseCommon }).strict(),
+  z.object({ kind: z.literal('ramp'), from: z.number().nonnegative(), to: z.number().nonnegative(), ...phaseCommon }).strict(),
+  z
+    .object({
+      kind: z.literal('steps'),
+      rates: z.array(positiveRate).min(1),
+      stepDuration: duration,
+      name: z.string().optional(),
+      warmup: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('burst'), rate: positiveRate, baseRate: z.number().nonnegative().default(0), on: duration, off: duration, ...phaseCommon })
+    .strict(),
+  z.object({ kind: z.literal('closed'), users: z.number().int().positive('must be > 0'), thinkTime: duration.default(0), ...phaseCommon }).strict(),
+]);
+
+export const scenarioInputSchema = z
+  .object({
+    requests: z.array(requestInput).min(1, 'needs at least one request'),
+    phases: z.array(phaseInput).min(1, 'needs at least one phase'),
+    connections: z.number().int().positive().default(64),
+    keepAlive: z.boolean().default(true),
+    timeout: duration.default('10s'),
+    seed: z.number().int().default(1),
+    interval: duration.default('1s'),
+  })
+  .strict();
+export type ScenarioInput = z.input<typeof scenarioInputSchema>;
+
+function validateUrl(url: string, field: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badInput(field, `invalid URL "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw badInput(field, `unsupported protocol "${parsed.protocol}" (use http or https)`);
+  return parsed.toString();
+}
+
+function positiveDurationMs(value: string | number, field: string): number {
+  const ms = parseDurationMs(value, field);
+  if (ms <= 0) throw badInput(field, 'must be longer than 0');
+  return ms;
+}
+
+/** Validates and normalises a scenario object; `source` prefixes field names in errors (e.g. the file name). */
+export function normalizeScenario(input: unknown, source = 'scenario'): Scenario {
+  const parsed = scenarioInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.join('.') : '';
+    let message = issue?.message ?? 'invalid';
+    if (issue?.code === 'unrecognized_keys') message = `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    throw badInput(path ? `${source}: ${path}` : source, message);
+  }
+  const raw = parsed.data;
+  const defaultTimeoutMs = positiveDurationMs(raw.timeout, `${source}: timeout`);
+  const requests: RequestSpec[] = raw.requests.map((request, index) => {
+    const field = `${source}: requests.${index}`;
+    const url = validateUrl(request.url, `${field}.url`);
+    const expect = request.expect === undefined ? [] : Array.isArray(request.expect) ? request.expect : [request.expect];
+    const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    const headers = { ...request.headers };
+    if (body !== undefined && typeof request.body !== 'string' && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    return {
+      name: request.name ?? `${request.method.toUpperCase()} ${new URL(url).pathname}`,
+      method: request.method.toUpperCase(),
+      url,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      timeoutMs: request.timeout === undefined ? defaultTimeoutMs : positiveDurationMs(request.timeout, `${field}.timeout`),
+      expectStatus: expect.length > 0 ? expect : [200, 201, 202, 204],
+      weight: request.weight,
+    };
+  });
+  const names = new Set<string>();
+  requests.forEach((request, index) => {
+    if (names.has(request.name)) throw badInput(`${source}: requests.${index}.name`, `duplicate request name "${request.name}"`);
+    names.add(request.name);
+  });
+
+  const phases: Phase[] = [];
+  raw.phases.forEach((phase, index) => {
+    const field = `${source}: phases.${index}`;
+    const name = phase.name ?? `${phase.kind}-${index + 1}`;
+    if (phase.kind === 'steps') {
+      const stepMs = positiveDurationMs(phase.stepDuration, `${field}.stepDuration`);
+      phase.rates.forEach((ratePerSec) =>
+        phases.push({ kind: 'constant', name: `${name}/${ratePerSec}`, durationMs: stepMs, warmup: phase.warmup, ratePerSec }),
+      );
+      return;
+    }
+    const common = { name, durationMs: positiveDurationMs(phase.duration, `${field}.duration`), warmup: phase.warmup };
+    switch (phase.kind) {
+      case 'constant':
+        phases.push({ ...common, kind: 'constant', ratePerSec: phase.rate });
+        break;
+      case 'poisson':
+        phases.push({ ...common, kind: 'poisson', ratePerSec: phase.rate, seed: phase.seed ?? raw.seed + index });
+        break;
+      case 'ramp':
+        if (phase.from === 0 && phase.to === 0) throw badInput(`${field}.to`, 'a ramp from 0 to 0 sends nothing');
+        phases.push({ ...common, kind: 'ramp', fromRatePerSec: phase.from, toRatePerSec: phase.to });
+        break;
+      case 'burst':
+        phases.push({
+          ...common,
+          kind: 'burst',
+          ratePerSec: phase.rate,
+          baseRatePerSec: phase.baseRate,
+          onMs: positiveDurationMs(phase.on, `${field}.on`),
+          offMs: positiveDurationMs(phase.off, `${field}.off`),
+        });
+        break;
+      case 'closed':
+        phases.push({ ...common, kind: 'closed', users: phase.users, thinkTimeMs: parseDurationMs(phase.thinkTime, `${field}.thinkTime`) });
+        break;
+    }
+  });
+  if (phases.every((phase) => phase.warmup)) throw badInput(`${source}: phases`, 'every phase is a warm-up: nothing would be measured');
+  return {
+    requests,
+    phases,
+    connections: raw.connections,
+    keepAlive: raw.keepAlive,
+    seed: raw.seed,
+    intervalMs: positiveDurationMs(raw.interval, `${source}: interval`),
+  };
+}
+
+/** Parses scenario YAML (or JSON, a YAML subset) text. */
+export function parseScenarioText(text: string, source: string): Scenario {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw badInput(source, `invalid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  return normalizeScenario(document, source);
+}
+
+export const totalDurationMs = (scenario: Pick<Scenario, 'phases'>): number => scenario.phases.reduce((sum, phase) => sum + phase.durationMs, 0);
