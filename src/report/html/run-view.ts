@@ -1,0 +1,35 @@
+/**
+ * Everything the report derives from one run file, computed once: exact aggregates (merged interval
+ * histograms), the downsampled timeline and the schedule-lag histogram.
+ */
+import { aggregateIntervals, measuredMs, scheduleLagOf, type RequestAggregate } from '../../core/run-aggregate.js';
+import type { RunFile } from '../../core/run-file.js';
+import type { LatencyHistogram } from '../../histogram/latency-histogram.js';
+import { timelineOf, type TimelineBucket } from './run-timeline.js';
+
+export interface RunView {
+  run: RunFile;
+  /** Short name shown in legends and headings. */
+  label: string;
+  /** Index among the report's runs: picks the overlay colour. */
+  index: number;
+  total: RequestAggregate;
+  byRequest: Map<string, RequestAggregate>;
+  measuredMs: number;
+  timeline: TimelineBucket[];
+  scheduleLag: LatencyHistogram;
+}
+
+export function runViewOf(run: RunFile, index: number, maxBuckets?: number): RunView {
+  const { total, byRequest } = aggregateIntervals(run.intervals);
+  return {
+    run,
+    label: run.id,
+    index,
+    total,
+    byRequest,
+    measuredMs: measuredMs(run.intervals),
+    timeline: timelineOf(run, maxBuckets),
+    scheduleLag: scheduleLagOf(run),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * A small server-side SVG chart: axes with units, ticks, grid, legend, line/step/bar/point series,
+ * shaded x bands and hover cells (native <title> tooltips). No JavaScript: the report opens and
+ * draws as fast as the browser parses it, from file:// and offline.
+ *
+ * Colours come from CSS classes (report-styles.ts), so light and dark themes need no second drawing.
+ */
+import { escapeHtml } from './escape-html.js';
+import { linearScale, logScale, logTicks, niceLinearTicks, type Scale, type Tick } from './chart-scale.js';
+
+export type Point = readonly [x: number, y: number];
+
+export interface ChartSeries {
+  label: string;
+  /** CSS class that colours the series, e.g. `c-p99`. */
+  className: string;
+  /** `step` holds each point's y until the next point's x (interval data); NaN y breaks the line. */
+  kind: 'line' | 'step' | 'bars' | 'points';
+  points: readonly Point[];
+  dashed?: boolean;
+  /** `step`: where the last step ends; `bars`: bar width, both in x units. */
+  stepEndX?: number;
+  barWidthX?: number;
+  /** `points`: tooltip per point. */
+  pointTitles?: readonly string[];
+  /** False keeps the series out of the legend (e.g. markers on a line already listed). */
+  inLegend?: boolean;
+}
+
+export interface ChartAxis {
+  /** Axis title, with its unit, e.g. `latency (ms)`. */
+  label: string;
+  scale: 'linear' | 'log';
+  min: number;
+  max: number;
+  /** Explicit ticks (e.g. the percentile axis); otherwise nice ticks are chosen. */
+  ticks?: readonly Tick[];
+  format: (value: number) => string;
+}
+
+export interface ChartBand {
+  from: number;
+  to: number;
+  label: string;
+  className: string;
+}
+
+export interface ChartMarker {
+  x: number;
+  label: string;
+  className: string;
+}
+
+export interface ChartHoverCell {
+  x0: number;
+  x1: number;
+  text: string;
+}
+
+export interface ChartSpec {
+  /** Stable id, also the `data-chart` attribute tests and readers look for. */
+  id: string;
+  title: string;
+  heightPx: number;
+  x: ChartAxis;
+  y: ChartAxis;
+  series: readonly ChartSeries[];
+  bands?: readonly ChartBand[];
+  markers?: readonly ChartMarker[];
+  hover?: readonly ChartHoverCell[];
+  /** One line under the chart: how to read it. */
+  note?: string;
+}
+
+const WIDTH = 960;
+const MARGIN = { left: 72, right: 16, top: 12, bottom: 44 };
+
+const r1 = (value: number): string => (Math.round(value * 10) / 10).toString();
+
+function axisTicks(axis: ChartAxis): { ticks: Tick[]; min: number; max: number } {
+  if (axis.ticks) return { ticks: [...axis.ticks], min: axis.min, max: axis.max };
+  if (axis.scale === 'log') {
+    const values = logTicks(axis.min, axis.max);
+    return { ticks: values.map((value) => ({ value, label: axis.format(value) })), min: axis.min, max: axis.max };
+  }
+  const values = niceLinearTicks(axis.min, axis.max, 6);
+  const min = Math.min(axis.min, values[0] ?? axis.min);
+  const max = Math.max(axis.max, values[values.length - 1] ?? axis.max);
+  return { ticks: values.map((value) => ({ value, label: axis.format(value) })), min, max };
+}
+
+function makeScale(axis: ChartAxis, min: number, max: number, range: readonly [number, number]): Scale {
+  return axis.scale === 'log' ? logScale([min, max], range) : linearScale([min, max], range);
+}
+
+function pathOf(series: ChartSeries, x: Scale, y: Scale): string {
+  let d = '';
+  let pen = false;
+  series.points.forEach(([px, py], index) => {
+    if (!Number.isFinite(py)) {
+      pen = false;
+      return;
+    }
+    const sx = r1(x.toPx(px));
+    const sy = r1(y.toPx(py));
+    d += `${pen ? 'L' : 'M'}${sx} ${sy}`;
+    pen = true;
+    if (series.kind === 'step') {
+      const nextX = series.points[index + 1]?.[0] ?? series.stepEndX ?? px;
+      d += `L${r1(x.toPx(nextX))} ${sy}`;
+    }
+  });
+  return d;
+}
+
+function renderSeries(series: ChartSeries, x: Scale, y: Scale, yBase: number): string {
+  const cls = `series ${series.className}`;
+  if (series.kind === 'bars') {
+    const width = series.barWidthX ?? 1;
+    const rects = series.points
+      .filter(([, py]) => Number.isFinite(py) && py > 0)
+      .map(([px, py]) => {
+        const left = x.toPx(px);
+        const top = y.toPx(py);
+        return `<rect x="${r1(left)}" y="${r1(top)}" width="${r1(Math.max(1, x.toPx(px + width) - left))}" height="${r1(Math.max(0.5, yBase - top))}"/>`;
+      });
+    return `<g class="${cls} bars">${rects.join('')}</g>`;
+  }
+  if (series.kind === 'points') {
+    const dots = series.points.map(([px, py], index) => {
+      const title = series.pointTitles?.[index];
+      return `<circle cx="${r1(x.toPx(px))}" cy="${r1(y.toPx(py))}" r="4">${title ? `<title>${escapeHtml(title)}</title>` : ''}</circle>`;
+    });
+    return `<g class="${cls} points">${dots.join('')}</g>`;
+  }
+  return `<path class="${cls} line${series.dashed ? ' dashed' : ''}" d="${pathOf(series, x, y)}"/>`;
+}
+
+/** The chart as a `<figure>`: caption, HTML legend, SVG. */
+export function renderChart(spec: ChartSpec): string {
+  const height = spec.heightPx;
+  const plotLeft = MARGIN.left;
+  const plotRight = WIDTH - MARGIN.right;
+  const plotTop = MARGIN.top;
+  const plotBottom = height - MARGIN.bottom;
+  const xt = axisTicks(spec.x);
+  const yt = axisTicks(spec.y);
+  const x = makeScale(spec.x, xt.min, xt.max, [plotLeft, plotRight]);
+  const y = makeScale(spec.y, yt.min, yt.max, [plotBottom, plotTop]);
+  const parts: string[] = [];
+
+  for (const band of spec.bands ?? []) {
+    const left = Math.max(plotLeft, x.toPx(band.from));
+    const right = Math.min(plotRight, x.toPx(band.to));
+    if (right <= left) continue;
+    parts.push(
+      `<g class="band ${band.className}"><rect x="${r1(left)}" y="${plotTop}" width="${r1(right - left)}" height="${plotBottom - plotTop}"><title>${escapeHtml(band.label)}</title></rect>` +
+        `<text x="${r1((left + right) / 2)}" y="${plotTop + 12}" text-anchor="middle">${escapeHtml(band.label)}</text></g>`,
+    );
+  }
+  const grid = yt.ticks
+    .map((tick) => {
+      const py = r1(y.toPx(tick.value));
+      return `<line class="grid" x1="${plotLeft}" x2="${plotRight}" y1="${py}" y2="${py}"/><text class="tick" x="${plotLeft - 6}" y="${py}" dy="0.32em" text-anchor="end">${escapeHtml(tick.label)}</text>`;
+    })
+    .join('');
+  const xTicks = xt.ticks
+    .map((tick) => {
+      const px = r1(x.toPx(tick.value));
+      return `<line class="grid" x1="${px}" x2="${px}" y1="${plotTop}" y2="${plotBottom}"/><text class="tick" x="${px}" y="${plotBottom + 16}" text-anchor="middle">${escapeHtml(tick.label)}</text>`;
+    })
+    .join('');
+  parts.push(grid, xTicks);
+  parts.push(`<rect class="frame" x="${plotLeft}" y="${plotTop}" width="${plotRight - plotLeft}" height="${plotBottom - plotTop}"/>`);
+  const clipId = `clip-${spec.id}`;
+  parts.push(`<clipPath id="${escapeHtml(clipId)}"><rect x="${plotLeft}" y="${plotTop - 4}" width="${plotRight - plotLeft}" height="${plotBottom - plotTop + 8}"/></clipPath>`);
+  parts.push(`<g clip-path="url(#${escapeHtml(clipId)})">${spec.series.map((series) => renderSeries(series, x, y, plotBottom)).join('')}</g>`);
+  for (const marker of spec.markers ?? []) {
+    const px = r1(x.toPx(marker.x));
+    parts.push(
+      `<g class="marker ${marker.className}"><line x1="${px}" x2="${px}" y1="${plotTop}" y2="${plotBottom}"/><text x="${px}" y="${plotTop + 26}" dx="4">${escapeHtml(marker.label)}</text></g>`,
+    );
+  }
+  if (spec.hover && spec.hover.length > 0) {
+    const cells = spec.hover
+      .map((cell) => {
+        const left = x.toPx(cell.x0);
+        return `<rect x="${r1(left)}" y="${plotTop}" width="${r1(Math.max(1, x.toPx(cell.x1) - left))}" height="${plotBottom - plotTop}"><title>${escapeHtml(cell.text)}</title></rect>`;
+      })
+      .join('');
+    parts.push(`<g class="hover">${cells}</g>`);
+  }
+  parts.push(
+    `<text class="axis-label" x="${(plotLeft + plotRight) / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(spec.x.label)}</text>`,
+    `<text class="axis-label" transform="translate(14 ${(plotTop + plotBottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(spec.y.label)}</text>`,
+  );
+  const legend = spec.series
+    .filter((series) => series.inLegend !== false)
+    .map((series) => `<span class="legend-item"><i class="swatch ${series.className}${series.kind === 'bars' ? ' box' : ''}${series.dashed ? ' dashed' : ''}"></i>${escapeHtml(series.label)}</span>`)
+    .join('');
+  const id = escapeHtml(spec.id);
+  return (
+    `<figure class="chart" data-chart="${id}"><figcaption>${escapeHtml(spec.title)}</figcaption>` +
+    `<div class="legend">${legend}</div>` +
+    `<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(spec.title)}" preserveAspectRatio="xMidYMid meet">${parts.join('')}</svg>` +
+    (spec.note ? `<p class="note">${escapeHtml(spec.note)}</p>` : '') +
+    `</figure>`
+  );
+}
