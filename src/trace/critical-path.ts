@@ -1,0 +1,119 @@
+/**
+ * Critical path: the chain of span sections that sets a trace's end-to-end time (Jaeger's algorithm).
+ * Walk back from a span's end: take the last-finishing synchronous child that ends before the current
+ * point, recurse into it, continue from its start; the gaps in between are the span's own (self) time.
+ * Parallel siblings that overlap the chosen child, and async children, are off the path.
+ *
+ * Several roots: each root is taken as running until the next-later root takes over, so the whole
+ * extent of the trace is accounted for.
+ */
+import type { SpanNode, TraceTree } from './span-tree.js';
+
+export interface CriticalPathSection {
+  spanId: string;
+  service: string;
+  operation: string;
+  /** ns after the tree's originNs. */
+  startNs: number;
+  endNs: number;
+}
+
+export interface CriticalPath {
+  traceId: string;
+  originNs: bigint;
+  /** Extent of the path, ns after originNs. */
+  startNs: number;
+  endNs: number;
+  /** In time order. */
+  sections: CriticalPathSection[];
+}
+
+function syncChildrenByEndDesc(node: SpanNode): SpanNode[] {
+  const children: SpanNode[] = [];
+  for (const child of node.children) if (!child.async && child.endNs > node.startNs) children.push(child);
+  return children.sort((a, b) => b.endNs - a.endNs || b.startNs - a.startNs);
+}
+
+function emit(sections: CriticalPathSection[], node: SpanNode, startNs: number, endNs: number): void {
+  if (endNs <= startNs) return;
+  sections.push({ spanId: node.span.spanId, service: node.span.service, operation: node.span.name, startNs, endNs });
+}
+
+/** Appends `node`'s path from `cursorNs` back to its start, latest section first. */
+function walk(node: SpanNode, cursorStartNs: number, sections: CriticalPathSection[]): void {
+  let cursorNs = cursorStartNs;
+  const children = node.children.length === 0 ? [] : syncChildrenByEndDesc(node);
+  for (const child of children) {
+    if (child.endNs > cursorNs) continue; // overlaps the section already on the path: a parallel sibling
+    emit(sections, node, child.endNs, cursorNs);
+    // A child that started before its parent is clipped to the parent's start.
+    walk(child, child.endNs, sections);
+    const childStartNs = Math.max(child.startNs, node.startNs);
+    // The clipped part of the child is accounted by the child's own walk; the parent resumes at its start.
+    cursorNs = childStartNs;
+    if (cursorNs <= node.startNs) break;
+  }
+  emit(sections, node, node.startNs, cursorNs);
+}
+
+/** The critical path of one trace tree. */
+export function criticalPath(tree: TraceTree): CriticalPath {
+  const sections: CriticalPathSection[] = [];
+  const roots = [...tree.roots].sort((a, b) => b.endNs - a.endNs || a.startNs - b.startNs);
+  let cursorNs = Number.POSITIVE_INFINITY;
+  let startNs = 0;
+  let endNs = 0;
+  let first = true;
+  for (const root of roots) {
+    if (root.startNs >= cursorNs) continue;
+    if (first) {
+      endNs = root.endNs;
+      first = false;
+    }
+    const rootEndNs = Math.min(root.endNs, cursorNs);
+    const before = sections.length;
+    walkClipped(root, rootEndNs, sections);
+    if (sections.length > before) startNs = root.startNs;
+    cursorNs = root.startNs;
+  }
+  sections.reverse();
+  startNs = sections[0]?.startNs ?? startNs;
+  return { traceId: tree.traceId, originNs: tree.originNs, startNs, endNs, sections };
+}
+
+/** Walks a root whose end is clipped by a later root: children ending after the clip point are skipped. */
+function walkClipped(root: SpanNode, endNs: number, sections: CriticalPathSection[]): void {
+  walk(root, endNs, sections);
+}
+
+export function criticalPathDurationNs(path: CriticalPath): number {
+  return path.endNs - path.startNs;
+}
+
+export interface OperationTime {
+  service: string;
+  operation: string;
+  /** Exclusive time on the critical path, ns. */
+  timeNs: number;
+}
+
+/** Exclusive critical-path time per service/operation, largest first. */
+export function criticalPathTimeByOperation(paths: Iterable<CriticalPath>): OperationTime[] {
+  const totals = new Map<string, OperationTime>();
+  for (const path of paths) {
+    for (const section of path.sections) {
+      const key = `${section.service}\u0000${section.operation}`;
+      const entry = totals.get(key);
+      if (entry) entry.timeNs += section.endNs - section.startNs;
+      else totals.set(key, { service: section.service, operation: section.operation, timeNs: section.endNs - section.startNs });
+    }
+  }
+  return [...totals.values()].sort((a, b) => b.timeNs - a.timeNs);
+}
+
+/** Exclusive critical-path time per service, largest first. */
+export function criticalPathTimeByService(paths: Iterable<CriticalPath>): Array<{ service: string; timeNs: number }> {
+  const totals = new Map<string, number>();
+  for (const path of paths) for (const section of path.sections) totals.set(section.service, (totals.get(section.service) ?? 0) + section.endNs - section.startNs);
+  return [...totals].map(([service, timeNs]) => ({ service, timeNs })).sort((a, b) => b.timeNs - a.timeNs);
+}

@@ -1,0 +1,118 @@
+/**
+ * The normalised span every decoder produces and every analysis consumes. Times are exact bigint
+ * nanoseconds since the Unix epoch; attribute keys are mapped onto the current OpenTelemetry semantic
+ * conventions (the raw keys are kept too, so nothing a user searches for disappears).
+ */
+export type SpanKind = 'server' | 'client' | 'internal' | 'producer' | 'consumer';
+export type SpanStatus = 'ok' | 'error';
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+export type Attributes = Record<string, AttributeValue>;
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+}
+
+export interface Span {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: SpanKind;
+  service: string;
+  startNs: bigint;
+  endNs: bigint;
+  status: SpanStatus;
+  attributes: Attributes;
+  links: SpanLink[];
+}
+
+/** Old semantic-convention key → current key. Both stay on the span; the current one wins when both exist. */
+const RENAMED_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['db.statement', 'db.query.text'],
+  ['db.system', 'db.system.name'],
+  ['db.operation', 'db.operation.name'],
+  ['db.name', 'db.namespace'],
+  ['http.method', 'http.request.method'],
+  ['http.status_code', 'http.response.status_code'],
+  ['http.url', 'url.full'],
+  ['http.target', 'url.path'],
+  ['http.route', 'http.route'],
+  ['net.peer.name', 'server.address'],
+  ['net.peer.port', 'server.port'],
+  ['http.host', 'server.address'],
+  ['http.response_content_length', 'http.response.body.size'],
+  ['http.request_content_length', 'http.request.body.size'],
+  ['messaging.destination', 'messaging.destination.name'],
+  ['messaging.message_payload_size_bytes', 'messaging.message.body.size'],
+  ['messaging.message.payload_size_bytes', 'messaging.message.body.size'],
+  ['messaging.operation', 'messaging.operation.type'],
+];
+
+/** Adds the current-convention keys for any old-convention keys present; returns the same object. */
+export function normaliseAttributes(attributes: Attributes): Attributes {
+  for (const [oldKey, newKey] of RENAMED_KEYS) {
+    const value = attributes[oldKey];
+    if (value !== undefined && attributes[newKey] === undefined) attributes[newKey] = value;
+  }
+  return attributes;
+}
+
+export function stringAttribute(span: Span, key: string): string | undefined {
+  const value = span.attributes[key];
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+export function numberAttribute(span: Span, key: string): number | undefined {
+  const value = span.attributes[key];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** The database system (postgresql, redis, …), whichever convention the instrumentation used. */
+export function dbSystem(span: Span): string | undefined {
+  return stringAttribute(span, 'db.system.name') ?? stringAttribute(span, 'db.system');
+}
+
+const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey']);
+
+export function isCacheCall(span: Span): boolean {
+  const system = dbSystem(span);
+  return system !== undefined && CACHE_SYSTEMS.has(system.toLowerCase());
+}
+
+/** A database call that is not a cache call. */
+export function isDbCall(span: Span): boolean {
+  return dbSystem(span) !== undefined && !isCacheCall(span);
+}
+
+export function isMessaging(span: Span): boolean {
+  return span.kind === 'producer' || span.kind === 'consumer' || span.attributes['messaging.system'] !== undefined;
+}
+
+export function isHttpClient(span: Span): boolean {
+  return span.kind === 'client' && span.attributes['http.request.method'] !== undefined;
+}
+
+export function durationNs(span: Span): bigint {
+  return span.endNs - span.startNs;
+}
+
+const KINDS: readonly SpanKind[] = ['internal', 'server', 'client', 'producer', 'consumer'];
+
+/** OTLP SpanKind enum value (1..5; 0 = unspecified → internal) → kind. */
+export function kindFromOtlp(value: number | string | undefined): SpanKind {
+  if (typeof value === 'string') {
+    const lower = value.toLowerCase().replace(/^span_kind_/, '');
+    return (KINDS as readonly string[]).includes(lower) ? (lower as SpanKind) : 'internal';
+  }
+  if (value === undefined || value < 1 || value > 5) return 'internal';
+  return KINDS[value - 1] ?? 'internal';
+}
+
+export function kindToOtlp(kind: SpanKind): number {
+  return KINDS.indexOf(kind) + 1;
+}
