@@ -17,9 +17,13 @@ import { renderTimelineSection } from './html/timeline-section.js';
 import { readTraceAnalysis } from './html/trace-analysis-view.js';
 import { renderTracesSection, renderUnrecognisedTraces } from './html/traces-section.js';
 import { renderOverlaySection } from './html/overlay-section.js';
+import { renderSweepSection } from './html/sweep-section.js';
+import type { SweepFile } from '../model/sweep-file.js';
 
 export interface HtmlReportInputs {
   runs: readonly RunFile[];
+  /** A sweep: USL curve, N*, regimes. */
+  sweep?: SweepFile;
   /** Page title; defaults to the run ids. */
   title?: string;
   /** Timeline resolution cap (buckets per chart); long runs are merged down to it. */
@@ -56,10 +60,12 @@ function renderRunSection(view: RunView, multiple: boolean): string {
 /** Renders the whole report as one HTML string. Pure: same inputs, same bytes. */
 export function renderHtmlReport(inputs: HtmlReportInputs): string {
   const views = inputs.runs.map((run, index) => runViewOf(run, index, inputs.maxTimelineBuckets));
-  const title = inputs.title ?? `perfloop report: ${views.map((view) => view.label).join(' vs. ')}`;
+  const names = [...views.map((view) => view.label), ...(inputs.sweep ? [inputs.sweep.id] : [])];
+  const title = inputs.title ?? `perfloop report: ${names.join(' vs. ')}`;
   const multiple = views.length > 1;
   const body = [
     `<h1>${escapeHtml(title)}</h1>`,
+    inputs.sweep ? renderSweepSection(inputs.sweep) : '',
     multiple ? renderOverlaySection(views) : '',
     ...views.map((view) => renderRunSection(view, multiple)),
   ].join('');
