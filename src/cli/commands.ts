@@ -1,5 +1,7 @@
 /** The command registry: one line per command; each command lives in its own file under commands/. */
 import type { Command } from './command.js';
+import { mergeCommand } from './commands/merge.js';
+import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 
-export const commands: Command[] = [reportCommand];
+export const commands: Command[] = [runCommand, mergeCommand, reportCommand];

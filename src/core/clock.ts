@@ -12,7 +12,8 @@ export const systemClock: Clock = {
   nowUs: () => performance.now() * 1000,
   sleepUntilUs(atUs) {
     const waitMs = (atUs - performance.now() * 1000) / 1000;
-    return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, waitMs));
+    // Unref'd: a sleep abandoned by a race (drain, Ctrl-C) must not keep the process alive.
+    return waitMs <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, waitMs).unref());
   },
 };
 

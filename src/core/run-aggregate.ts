@@ -90,6 +90,6 @@ export function summarizeIntervals(intervals: readonly Interval[]): RunSummary {
 }
 
 /** Schedule-lag histogram over the measured intervals. */
-export function scheduleLagOf(run: Pick<RunFile, 'intervals'>): LatencyHistogram {
+export function scheduleLagOf(run: { intervals: readonly Interval[] }): LatencyHistogram {
   return LatencyHistogram.merge(measuredIntervals(run.intervals).map((interval) => LatencyHistogram.decode(interval.scheduleLag)));
 }

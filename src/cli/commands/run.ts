@@ -1,0 +1,151 @@
+/**
+ * `perfloop run URL|scenario.yaml`: runs load, writes the run file (also on Ctrl-C), prints the summary.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badInput } from '../../core/errors.js';
+import { writeRunFile } from '../../core/run-file-io.js';
+import type { RunFile } from '../../core/run-file.js';
+import { parseSegment } from '../../load/arrival-schedule.js';
+import { runLoad } from '../../load/run-load.js';
+import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
+import { parseScenarioText, type Scenario } from '../../load/scenario.js';
+import { renderRunSummary } from '../../report/terminal-summary.js';
+import type { Command } from '../command.js';
+import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
+import { progressDisplay } from '../progress.js';
+
+const usage = `usage: perfloop run URL [--rate R | --users N] [--duration 30s] [options]
+       perfloop run scenario.yaml [options]
+
+load (URL form):
+  --rate R             open model: R requests/s (default 100)
+  --arrival KIND       constant (default) or poisson (seeded: --seed)
+  --users N            closed model: N concurrent users instead of a rate
+  --think-time D       closed model: pause between a user's requests
+  --duration D         measured time (default 10s); D like 30s, 500ms, 1m30s
+  --warmup D           warm-up before it, excluded from results
+  --method M, -H 'name: value' (repeatable), --body TEXT, --expect 200,204
+  --timeout D          per request (default 10s)
+  --connections N      connections per origin per worker (default 64)
+  --no-keepalive       a new connection per request
+run:
+  --workers N          generator threads (default 1)
+  --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
+  --out FILE           run file (default .perfloop/runs/<id>.json)
+  --json               print the run summary as JSON on stdout
+  --quiet              no live progress
+
+Latency is timed from each request's intended start, so queueing in the generator or the target counts.
+Ctrl-C stops the run and still writes a valid run file with everything measured so far.`;
+
+const options = {
+  rate: { type: 'string' },
+  arrival: { type: 'string' },
+  users: { type: 'string' },
+  'think-time': { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', short: 'H', multiple: true },
+  body: { type: 'string' },
+  expect: { type: 'string' },
+  timeout: { type: 'string' },
+  connections: { type: 'string' },
+  'no-keepalive': { type: 'boolean' },
+  seed: { type: 'string' },
+  workers: { type: 'string' },
+  segment: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+type RunFlags = ReturnType<typeof parseFlags<typeof options>>['values'];
+
+function parseHeaders(lines: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!lines) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw badInput('--header', `expected 'name: value', got "${line}"`);
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** A scenario from a file, or the one-request scenario of the URL form. */
+export async function scenarioFromTarget(target: string, values: RunFlags): Promise<Scenario> {
+  if (/\.(ya?ml|json)$/i.test(target) || (existsSync(target) && !/^https?:/i.test(target))) {
+    let text: string;
+    try {
+      text = await readFile(target, 'utf8');
+    } catch {
+      throw badInput(target, 'cannot read scenario file');
+    }
+    return parseScenarioText(text, target);
+  }
+  if (values.arrival !== undefined && values.arrival !== 'constant' && values.arrival !== 'poisson') throw badInput('--arrival', `must be constant or poisson, got "${values.arrival}"`);
+  const headers = parseHeaders(values.header);
+  return scenarioFromUrl(target, {
+    ...(values.rate !== undefined ? { ratePerSec: positiveNumber(values.rate, '--rate') } : {}),
+    ...(values.users !== undefined ? { users: positiveInteger(values.users, '--users') } : {}),
+    ...(values['think-time'] !== undefined ? { thinkTime: values['think-time'] } : {}),
+    ...(values.duration !== undefined ? { duration: values.duration } : {}),
+    ...(values.warmup !== undefined ? { warmup: values.warmup } : {}),
+    ...(values.arrival !== undefined ? { arrival: values.arrival } : {}),
+    ...(values.method !== undefined ? { method: values.method } : {}),
+    ...(headers ? { headers } : {}),
+    ...(values.body !== undefined ? { body: values.body } : {}),
+    ...(values.timeout !== undefined ? { timeout: values.timeout } : {}),
+    ...(values.connections !== undefined ? { connections: positiveInteger(values.connections, '--connections') } : {}),
+    ...(values['no-keepalive'] ? { keepAlive: false } : {}),
+    ...(values.expect !== undefined ? { expect: values.expect.split(',').map((code) => positiveInteger(code, '--expect')) } : {}),
+    ...(values.seed !== undefined ? { seed: positiveInteger(values.seed, '--seed') } : {}),
+  });
+}
+
+/** Runs until done or until SIGINT/SIGTERM; a second signal exits at once. */
+async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<RunFile> {
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping: finishing in-flight requests and writing the run file (Ctrl-C again to abort)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = values.quiet ? undefined : progressDisplay();
+  try {
+    return await runLoad(scenario, {
+      workers: positiveInteger(values.workers, '--workers', 1),
+      ...(values.segment !== undefined ? { segment: parseSegment(values.segment, '--segment', badInput) } : {}),
+      signal: stop.signal,
+      ...(progress ? { onInterval: (interval) => progress.onInterval(interval) } : {}),
+    });
+  } finally {
+    progress?.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run load against a URL or a scenario file and write a run file',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, options, 'run');
+    const [target, ...extra] = positionals;
+    if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
+    if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
+    const scenario = await scenarioFromTarget(target, values);
+    const run = await runInterruptibly(scenario, values);
+    const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);
+    await writeRunFile(outPath, run);
+    if (values.json) process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, health: run.health, summary: run.summary })}\n`);
+    else process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
+    return run.interrupted ? 130 : 0;
+  },
+};
