@@ -171,7 +171,8 @@ export const sweepFileSchema = z.object({
   steps: z.array(sweepStepSchema),
   /**
    * USL fit over the steps: closed model N = users, X = throughput; open model N = implied concurrency X·R.
-   * Absent when there were fewer than 3 distinct levels.
+   * Absent when no fit was attempted; `failed` (with the reason) when there were too few levels (< 4) or the data
+   * cannot be fitted.
    */
   fit: uslFitSchema.optional(),
   knee: kneeResultSchema.optional(),
