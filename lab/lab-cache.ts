@@ -1,0 +1,52 @@
+/**
+ * The lab's cache: Redis (ioredis) when a URL is given, else an in-process LRU with per-entry TTL.
+ * Values are JSON strings; keys are prefixed so several labs can share one Redis.
+ */
+import type { Redis as RedisClient } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { labRequire } from './lab-require.js';
+
+export interface LabCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function lruCache(): LabCache {
+  const lru = new LRUCache<string, string>({ max: 50_000 });
+  return {
+    get: (key) => Promise.resolve(lru.get(key)),
+    set: (key, value, ttlMs) => {
+      lru.set(key, value, { ttl: ttlMs });
+      return Promise.resolve();
+    },
+    delete: (key) => {
+      lru.delete(key);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+function redisCache(url: string, prefix: string): LabCache {
+  const { Redis } = labRequire('ioredis') as { Redis: typeof RedisClient };
+  const client = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
+  client.on('error', () => undefined);
+  return {
+    get: async (key) => (await client.get(key)) ?? undefined,
+    set: async (key, value, ttlMs) => {
+      await client.set(key, value, 'PX', ttlMs);
+    },
+    delete: async (key) => {
+      await client.del(key);
+    },
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+export function createLabCache(redisUrl: string | undefined, prefix: string): LabCache {
+  return redisUrl ? redisCache(redisUrl, prefix) : lruCache();
+}

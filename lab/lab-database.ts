@@ -1,0 +1,102 @@
+/**
+ * The lab's Postgres: embedded PGlite served over the wire protocol by pglite-socket (default), or a fresh
+ * database `perfloop_lab_<pid>` on a real server (DATABASE_URL), dropped again when the lab stops.
+ * Either way the schema and seed are created anew, so every lab starts from the same data.
+ */
+import pg from 'pg';
+import { INDEX_SQL, SCHEMA_SQL, SEED_SQL } from './lab-schema.js';
+
+export interface LabDatabase {
+  /** Connection string for the services. */
+  url: string;
+  /** `pglite` or `postgres`. */
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Thrown when the database cannot be reached or prepared; the message says which URL and why. */
+export class LabDatabaseError extends Error {}
+
+function seedSql(withIndexes: boolean): string {
+  return `${SCHEMA_SQL}\n${SEED_SQL}\n${withIndexes ? INDEX_SQL.create.map((sql) => `${sql};`).join('\n') : ''}`;
+}
+
+export async function startEmbeddedDatabase(withIndexes: boolean): Promise<LabDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create();
+  await db.exec(seedSql(withIndexes));
+  // PGlite runs one query at a time; the socket server multiplexes many client connections onto it.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 512 });
+  await server.start();
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    kind: 'pglite',
+    async close() {
+      await server.stop().catch(() => undefined);
+      await db.close().catch(() => undefined);
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new LabDatabaseError(`cannot connect to ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'DATABASE_URL (unparseable)';
+  }
+}
+
+export async function prepareServerDatabase(baseUrl: string, withIndexes: boolean): Promise<LabDatabase> {
+  let labUrl: URL;
+  try {
+    labUrl = new URL(baseUrl);
+  } catch {
+    throw new LabDatabaseError('DATABASE_URL is not a valid URL');
+  }
+  const name = `perfloop_lab_${process.pid}`;
+  labUrl.pathname = `/${name}`;
+  await withClient(baseUrl, async (admin) => {
+    // Labs whose supervisor died without cleaning up leave their database behind; drop those.
+    const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'perfloop\\_lab\\_%'");
+    for (const { datname } of stale.rows) {
+      const pid = Number(datname.slice('perfloop_lab_'.length));
+      if (datname === name || !isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE "${name}"`);
+  });
+  await withClient(labUrl.toString(), (client) => client.query(seedSql(withIndexes)));
+  return {
+    url: labUrl.toString(),
+    kind: 'postgres',
+    async close() {
+      await withClient(baseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
+    },
+  };
+}

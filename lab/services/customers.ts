@@ -1,0 +1,69 @@
+/**
+ * customers: customer profiles. The `cache` switch puts a cache-aside read (TTL, invalidated on write)
+ * in front of the two-query profile read that every order view makes.
+ */
+import { HttpError } from '../http-kit.js';
+import { positiveId, type LabService, type ServiceContext } from '../service-context.js';
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  email: string;
+  tier: string;
+  order_count: number;
+}
+
+export interface Customer {
+  id: number;
+  name: string;
+  email: string;
+  tier: string;
+  discountPct: number;
+  orderCount: number;
+}
+
+const CUSTOMER_TTL_MS = 30_000;
+
+export function createCustomersService(context: ServiceContext): LabService {
+  const { db, cache, stats, fixes } = context;
+  const key = (id: number) => `customer:${id}`;
+
+  async function readCustomer(id: number): Promise<Customer> {
+    return db.withSession(async (session) => {
+      const [row] = await session.query<CustomerRow>('SELECT id, name, email, tier, order_count FROM customers WHERE id = $1', [id]);
+      if (!row) throw new HttpError(404, `customer ${id} not found`);
+      const [tier] = await session.query<{ discount_pct: number }>('SELECT discount_pct FROM loyalty_tiers WHERE name = $1', [row.tier]);
+      return { id, name: row.name, email: row.email, tier: row.tier, discountPct: tier?.discount_pct ?? 0, orderCount: row.order_count };
+    });
+  }
+
+  async function getCustomer(id: number): Promise<Customer> {
+    if (!fixes.has('cache')) return readCustomer(id);
+    const cached = await cache.get(key(id));
+    if (cached !== undefined) {
+      stats.cacheHits += 1;
+      return JSON.parse(cached) as Customer;
+    }
+    stats.cacheMisses += 1;
+    const customer = await readCustomer(id);
+    await cache.set(key(id), JSON.stringify(customer), CUSTOMER_TTL_MS);
+    return customer;
+  }
+
+  return {
+    async route(request) {
+      const [resource, idText, action] = request.parts;
+      if (resource !== 'customers') return undefined;
+      const id = positiveId(idText);
+      if (id === undefined) throw new HttpError(400, 'customer id must be a positive integer');
+      if (request.method === 'GET' && action === undefined) return { status: 200, body: await getCustomer(id) };
+      if (request.method === 'POST' && action === 'order-placed') {
+        await db.withSession((session) => session.query('UPDATE customers SET order_count = order_count + 1 WHERE id = $1', [id]));
+        // Invalidate after the write commits, so the next read repopulates from the new row.
+        await cache.delete(key(id));
+        return { status: 200, body: { ok: true } };
+      }
+      return undefined;
+    },
+  };
+}
