@@ -68,3 +68,20 @@ export function logTicks(min: number, max: number): number[] {
   }
   return ticks;
 }
+
+const NICE_MULTIPLIERS = [1, 2, 5, 10] as const;
+
+/** Largest 1-2-5 value ≤ `value` (> 0). */
+export function niceLogFloor(value: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  let best = magnitude;
+  for (const multiplier of NICE_MULTIPLIERS) if (multiplier * magnitude <= value * 1.0001) best = multiplier * magnitude;
+  return best;
+}
+
+/** Smallest 1-2-5 value ≥ `value` (> 0). */
+export function niceLogCeil(value: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const multiplier of NICE_MULTIPLIERS) if (multiplier * magnitude >= value * 0.9999) return multiplier * magnitude;
+  return 10 * magnitude;
+}

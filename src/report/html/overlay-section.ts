@@ -35,7 +35,7 @@ function p99TimelineOverlay(views: readonly RunView[]): string {
     id: 'overlay-p99',
     title: 'p99 latency over time, all runs',
     heightPx: 260,
-    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec, format: formatTick },
+    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec, format: formatTick, exact: true },
     y: { label: `p99 latency (${unit.symbol})`, scale: 'linear', min: 0, max: (maxUs / unit.usPerUnit) * 1.05, format: formatTick },
     series,
   });

@@ -50,7 +50,8 @@ svg text{fill:var(--muted);font-size:12px}svg .axis-label{fill:var(--fg)}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
 table.requests{width:100%}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
-th.name,td.name,table.health th{text-align:left}td.statuses{text-align:left;color:var(--muted)}
+th.name,td.name,table.health th,thead th:first-child{text-align:left}td.name,th.name{white-space:normal;overflow-wrap:anywhere;min-width:120px}
+td.statuses{text-align:left;color:var(--muted);white-space:normal;min-width:90px}
 thead th{color:var(--muted);font-weight:600}tfoot tr.total th,tfoot tr.total td{font-weight:600;border-top:2px solid var(--line)}
 table.health{margin:6px 0}table.health td{text-align:left}
 .findings{padding-left:0;list-style:none}.finding{background:var(--card);border-radius:6px;padding:8px 12px;margin:8px 0}
@@ -59,5 +60,5 @@ table.health{margin:6px 0}table.health td{text-align:left}
 .verdicts td:first-child,.verdicts th:first-child{text-align:left}
 .better{color:var(--ok);font-weight:600}.worse{color:var(--bad);font-weight:600}.same{color:var(--muted)}
 nav.toc{font-size:13px;color:var(--muted)}nav.toc a{color:inherit;margin-right:12px}
-@media (max-width:900px){main{padding:10px}.kpi dd{font-size:17px}svg text{font-size:14px}}
+@media (max-width:900px){main{padding:10px}.kpi dd{font-size:17px}svg text{font-size:14px}.span-label{font-size:13px}th,td{padding:3px 5px}.opt{display:none}}
 `;

@@ -7,6 +7,9 @@ import { escapeHtml } from './escape-html.js';
 import type { RunView } from './run-view.js';
 
 const COLUMNS = ['request', 'count', 'throughput', 'errors', 'error %', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'service p99', 'statuses'] as const;
+/** Columns dropped on narrow screens (class `opt`), so the latency percentiles stay visible without scrolling. */
+const OPTIONAL_FROM = COLUMNS.indexOf('mean');
+const cellClass = (column: number): string => (column >= OPTIONAL_FROM ? ' class="opt"' : '');
 
 function row(name: string, aggregate: RequestAggregate, measuredMs: number, isTotal: boolean): string {
   const errors = errorCount(aggregate);
@@ -31,8 +34,9 @@ function row(name: string, aggregate: RequestAggregate, measuredMs: number, isTo
   return (
     `<tr${isTotal ? ' class="total"' : ''} data-request="${escapeHtml(name)}"><${tag} class="name">${escapeHtml(name)}</${tag}>` +
     `<td>${aggregate.count.toLocaleString('en-US')}</td>` +
-    cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('') +
-    `<td class="statuses">${escapeHtml(statuses)}</td></tr>`
+    // Cell i is column i + 2 (after name and count).
+    cells.map((cell, i) => `<td${cellClass(i + 2)}>${escapeHtml(cell)}</td>`).join('') +
+    `<td class="statuses opt">${escapeHtml(statuses)}</td></tr>`
   );
 }
 
@@ -41,7 +45,7 @@ export function renderRequestTable(view: RunView): string {
   const body = names.map((name) => row(name, view.byRequest.get(name)!, view.measuredMs, false)).join('');
   return (
     `<section data-section="requests"><h3>Requests</h3><div class="table-wrap"><table class="requests" data-table="requests-${view.index}">` +
-    `<thead><tr>${COLUMNS.map((column) => `<th>${escapeHtml(column)}</th>`).join('')}</tr></thead>` +
+    `<thead><tr>${COLUMNS.map((column, i) => `<th${cellClass(i)}>${escapeHtml(column)}</th>`).join('')}</tr></thead>` +
     `<tbody>${body}</tbody><tfoot>${row('all requests', view.total, view.measuredMs, true)}</tfoot></table></div>` +
     `<p class="note">Latency from intended start; service time from actual send. Warm-up intervals excluded.</p></section>`
   );

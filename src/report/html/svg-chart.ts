@@ -6,7 +6,7 @@
  * Colours come from CSS classes (report-styles.ts), so light and dark themes need no second drawing.
  */
 import { escapeHtml } from './escape-html.js';
-import { linearScale, logScale, logTicks, niceLinearTicks, type Scale, type Tick } from './chart-scale.js';
+import { linearScale, logScale, logTicks, niceLinearTicks, niceLogCeil, niceLogFloor, type Scale, type Tick } from './chart-scale.js';
 
 export type Point = readonly [x: number, y: number];
 
@@ -36,6 +36,8 @@ export interface ChartAxis {
   /** Explicit ticks (e.g. the percentile axis); otherwise nice ticks are chosen. */
   ticks?: readonly Tick[];
   format: (value: number) => string;
+  /** Keep [min, max] as given (ticks inside only) instead of stretching to the outer nice ticks: for time axes. */
+  exact?: boolean;
 }
 
 export interface ChartBand {
@@ -80,10 +82,17 @@ const r1 = (value: number): string => (Math.round(value * 10) / 10).toString();
 function axisTicks(axis: ChartAxis): { ticks: Tick[]; min: number; max: number } {
   if (axis.ticks) return { ticks: [...axis.ticks], min: axis.min, max: axis.max };
   if (axis.scale === 'log') {
-    const values = logTicks(axis.min, axis.max);
-    return { ticks: values.map((value) => ({ value, label: axis.format(value) })), min: axis.min, max: axis.max };
+    // Stretch the axis out to the neighbouring 1-2-5 values so both ends carry a labelled tick.
+    const min = niceLogFloor(axis.min);
+    const max = niceLogCeil(axis.max);
+    const values = logTicks(min, max);
+    return { ticks: values.map((value) => ({ value, label: axis.format(value) })), min, max };
   }
   const values = niceLinearTicks(axis.min, axis.max, 6);
+  if (axis.exact) {
+    const inside = values.filter((value) => value >= axis.min - 1e-9 && value <= axis.max + 1e-9);
+    return { ticks: inside.map((value) => ({ value, label: axis.format(value) })), min: axis.min, max: axis.max };
+  }
   const min = Math.min(axis.min, values[0] ?? axis.min);
   const max = Math.max(axis.max, values[values.length - 1] ?? axis.max);
   return { ticks: values.map((value) => ({ value, label: axis.format(value) })), min, max };

@@ -57,7 +57,7 @@ function latencyChart(view: RunView): string {
     id: `latency-${view.index}`,
     title: `Latency over time (from intended start), per ${view.run.intervalMs} ms interval`,
     heightPx: 300,
-    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(view.timeline), format: formatTick },
+    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(view.timeline), format: formatTick, exact: true },
     y: {
       label: `latency (${unit.symbol})${log ? ', log scale' : ''}`,
       scale: log ? 'log' : 'linear',
@@ -84,7 +84,7 @@ function throughputChart(view: RunView): string {
     id: `throughput-${view.index}`,
     title: 'Throughput: completed vs. scheduled requests',
     heightPx: 200,
-    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick },
+    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick, exact: true },
     y: { label: 'requests/s', scale: 'linear', min: 0, max: maxRate * 1.05, format: formatTick },
     series: [
       { label: 'scheduled/s (intended)', className: 'c-sched', kind: 'step', dashed: true, points: timeline.map((b) => [startSec(b), perSec(b.scheduled, b)] as const), stepEndX: endSec(timeline) },
@@ -103,7 +103,7 @@ function errorsChart(view: RunView): string {
     id: `errors-${view.index}`,
     title: `Errors over time${maxErrors === 0 ? ' (none)' : ''}`,
     heightPx: 150,
-    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick },
+    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick, exact: true },
     y: { label: 'errors/s', scale: 'linear', min: 0, max: Math.max(1, maxErrors * 1.05), format: formatTick },
     series: [{ label: 'errors/s', className: 'c-err', kind: 'bars', barWidthX: barWidthSec, points: timeline.map((b) => [startSec(b), perSec(b.errors, b)] as const) }],
     bands: warmupBands(timeline),
@@ -125,7 +125,7 @@ export function renderLagChart(view: RunView): string {
     id: `lag-${view.index}`,
     title: 'Generator health: schedule lag (actual send − intended start)',
     heightPx: 180,
-    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick },
+    x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec(timeline), format: formatTick, exact: true },
     y: { label: `schedule lag (${unit.symbol})`, scale: 'linear', min: 0, max: y(maxUs) * 1.05, format: formatTick },
     series: [
       { label: 'max lag', className: 'c-max', kind: 'step', points: timeline.map((b) => [startSec(b), y(b.lagMaxUs)] as const), stepEndX: endSec(timeline) },
