@@ -1,5 +1,5 @@
 /** Test helper: compact span descriptions (ms offsets, short ids) → normalised spans. */
-import type { Attributes, Span, SpanKind } from '../../src/trace/span.js';
+import { normaliseAttributes, type Attributes, type Span, type SpanKind } from '../../src/trace/span.js';
 
 export interface SpanSpec {
   id: string;
@@ -42,7 +42,7 @@ export function buildSpans(trace: string, specs: readonly SpanSpec[], baseNs: bi
       startNs: baseNs + msToNs(spec.start),
       endNs: baseNs + msToNs(spec.end),
       status: spec.status ?? 'ok',
-      attributes: { ...(spec.attributes ?? {}) },
+      attributes: normaliseAttributes({ ...(spec.attributes ?? {}) }),
       links: (spec.links ?? []).map((id) => ({ traceId, spanId: hexId(id) })),
     };
     if (spec.parent !== undefined) span.parentSpanId = hexId(spec.parent);

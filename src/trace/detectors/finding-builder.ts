@@ -1,0 +1,82 @@
+/**
+ * Accumulates one finding's evidence across traces (affected traces, example spans, counts, the re-timing
+ * plan per trace) and turns it into a `Finding` with a predicted saving.
+ */
+import { predictSavingUs } from '../predict-saving.js';
+import type { RetimePlan } from '../retime-trace.js';
+import type { DetectorContext, Finding } from './detector.js';
+
+const MAX_EXAMPLES = 5;
+
+interface MutablePlan {
+  remove: Set<string>;
+  durationNs: Map<string, number>;
+  parallel: string[][];
+}
+
+export class FindingBuilder {
+  readonly traceIds = new Set<string>();
+  readonly exampleSpanIds: string[] = [];
+  readonly counts: Record<string, number> = {};
+  readonly details: Record<string, string | number> = {};
+  private readonly plans = new Map<string, MutablePlan>();
+
+  constructor(
+    readonly detector: string,
+    readonly service: string,
+    readonly operation: string,
+  ) {}
+
+  /** Records that trace `traceId` shows the problem, at span `spanId`. */
+  hit(traceId: string, spanId: string): void {
+    this.traceIds.add(traceId);
+    if (this.exampleSpanIds.length < MAX_EXAMPLES && !this.exampleSpanIds.includes(spanId)) this.exampleSpanIds.push(spanId);
+  }
+
+  add(count: string, amount = 1): void {
+    this.counts[count] = (this.counts[count] ?? 0) + amount;
+  }
+
+  max(count: string, value: number): void {
+    this.counts[count] = Math.max(this.counts[count] ?? Number.NEGATIVE_INFINITY, value);
+  }
+
+  plan(traceId: string): MutablePlan {
+    let plan = this.plans.get(traceId);
+    if (plan === undefined) {
+      plan = { remove: new Set(), durationNs: new Map(), parallel: [] };
+      this.plans.set(traceId, plan);
+    }
+    return plan;
+  }
+
+  build(context: DetectorContext, text: { title: string; fix: string; tradeOff: string }): Finding {
+    const plans = new Map<string, RetimePlan>(this.plans);
+    this.counts.traces = this.traceIds.size;
+    return {
+      detector: this.detector,
+      title: text.title,
+      where: { service: this.service, operation: this.operation },
+      evidence: {
+        counts: { ...this.counts },
+        exampleTraceIds: [...this.traceIds].slice(0, MAX_EXAMPLES),
+        exampleSpanIds: [...this.exampleSpanIds],
+        details: { ...this.details },
+      },
+      shareOfRequests: context.traces.length === 0 ? 0 : this.traceIds.size / context.traces.length,
+      predictedSavingUs: predictSavingUs(context, plans),
+      fix: text.fix,
+      tradeOff: text.tradeOff,
+    };
+  }
+}
+
+/** Gets or creates the builder for `key`. */
+export function builderFor(map: Map<string, FindingBuilder>, key: string, create: () => FindingBuilder): FindingBuilder {
+  let builder = map.get(key);
+  if (builder === undefined) {
+    builder = create();
+    map.set(key, builder);
+  }
+  return builder;
+}

@@ -1,0 +1,45 @@
+/**
+ * Pool/concurrency saturation: requests wait for a scarce resource — a pool acquire, a lock, a semaphore
+ * (spans named like `pg-pool.connect`, `lock.wait`, `*.acquire`) — and the wait sits on the critical path:
+ * at least 1 ms on average in at least 20% of requests. An uncontended acquire takes microseconds.
+ * Fix prediction: the wait disappears (a large enough pool, or no global lock).
+ */
+import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
+import { builderFor, FindingBuilder } from './finding-builder.js';
+
+const WAIT_NAME = /lock\.wait|\block\b|mutex|semaphore|acquire|pool.*connect|queue\.wait/i;
+const MIN_MEAN_WAIT_NS = 1e6;
+const MIN_SHARE = 0.2;
+
+export const poolSaturationDetector: Detector = {
+  name: 'pool-saturation',
+  detect(context: DetectorContext): Finding[] {
+    const builders = new Map<string, FindingBuilder>();
+    const waitNs = new Map<FindingBuilder, number>();
+    for (const trace of context.traces) {
+      for (const node of nodesOf(trace.tree)) {
+        if (!WAIT_NAME.test(node.span.name) || !trace.onPath.has(node.span.spanId)) continue;
+        const builder = builderFor(builders, `${node.span.service}\u0000${node.span.name}`, () => new FindingBuilder('pool-saturation', node.span.service, node.span.name));
+        builder.hit(trace.tree.traceId, node.span.spanId);
+        builder.add('waits');
+        waitNs.set(builder, (waitNs.get(builder) ?? 0) + node.endNs - node.startNs);
+        builder.plan(trace.tree.traceId).remove.add(node.span.spanId);
+      }
+    }
+    const total = context.traces.length;
+    const findings: Finding[] = [];
+    for (const builder of builders.values()) {
+      const meanWaitNs = (waitNs.get(builder) ?? 0) / (builder.counts.waits ?? 1);
+      if (meanWaitNs < MIN_MEAN_WAIT_NS || builder.traceIds.size / total < MIN_SHARE) continue;
+      builder.counts.meanWaitUs = Math.round(meanWaitNs / 1e3);
+      findings.push(
+        builder.build(context, {
+          title: `Requests queue for a scarce resource: ${builder.operation} waits ${(meanWaitNs / 1e6).toFixed(1)} ms on average`,
+          fix: 'Size the pool for the offered concurrency (Little’s law: rate × hold time), or remove the global lock / narrow its scope.',
+          tradeOff: 'A bigger pool moves the queue to the database; removing a lock needs another way to keep the invariant it protected.',
+        }),
+      );
+    }
+    return findings;
+  },
+};

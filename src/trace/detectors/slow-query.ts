@@ -1,0 +1,51 @@
+/**
+ * Slow queries: database calls longer than the threshold (default 50 ms), or taking more than half of a
+ * request's critical path (and at least 10 ms). Fix prediction: the query takes the target time (default
+ * 1 ms, an indexed lookup).
+ */
+import { isDbCall } from '../span.js';
+import { normaliseStatement } from '../normalise-statement.js';
+import { criticalPathDurationNs } from '../critical-path.js';
+import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
+import { builderFor, FindingBuilder } from './finding-builder.js';
+import { isConnectSpan, statementOf } from './span-target.js';
+
+const DOMINANT_SHARE = 0.5;
+const DOMINANT_MIN_NS = 10e6;
+
+export const slowQueryDetector: Detector = {
+  name: 'slow-query',
+  detect(context: DetectorContext): Finding[] {
+    const thresholdNs = context.thresholds.slowQueryMs * 1e6;
+    const targetNs = context.thresholds.slowQueryTargetMs * 1e6;
+    const builders = new Map<string, FindingBuilder>();
+    for (const trace of context.traces) {
+      const pathNs = criticalPathDurationNs(trace.path);
+      const onPathNs = new Map<string, number>();
+      for (const section of trace.path.sections) onPathNs.set(section.spanId, (onPathNs.get(section.spanId) ?? 0) + section.endNs - section.startNs);
+      for (const node of nodesOf(trace.tree)) {
+        if (!isDbCall(node.span) || isConnectSpan(node.span)) continue;
+        const durationNs = node.endNs - node.startNs;
+        const dominant = durationNs >= DOMINANT_MIN_NS && (onPathNs.get(node.span.spanId) ?? 0) > DOMINANT_SHARE * pathNs;
+        if (durationNs <= thresholdNs && !dominant) continue;
+        const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
+        const builder = builderFor(builders, `${node.span.service}\u0000${statement}`, () => {
+          const created = new FindingBuilder('slow-query', node.span.service, node.span.name);
+          created.details.statement = statement;
+          return created;
+        });
+        builder.hit(trace.tree.traceId, node.span.spanId);
+        builder.add('slowQueries');
+        builder.max('maxDurationMs', Math.round(durationNs / 1e3) / 1e3);
+        if (durationNs > targetNs) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, targetNs);
+      }
+    }
+    return [...builders.values()].map((builder) =>
+      builder.build(context, {
+        title: `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`,
+        fix: 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.',
+        tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
+      }),
+    );
+  },
+};

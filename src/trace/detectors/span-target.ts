@@ -1,0 +1,35 @@
+/** What a client call talks to: used to group calls and to recognise retries and side effects. */
+import { stringAttribute, type Span } from '../span.js';
+import type { SpanNode } from '../span-tree.js';
+
+/** The service that served a client call: its server child's service, else peer.service / server.address. */
+export function downstreamService(node: SpanNode): string | undefined {
+  for (const child of node.children) if (child.span.kind === 'server' || child.span.kind === 'consumer') return child.span.service;
+  return stringAttribute(node.span, 'peer.service') ?? stringAttribute(node.span, 'server.address');
+}
+
+export function statementOf(span: Span): string | undefined {
+  return stringAttribute(span, 'db.query.text') ?? stringAttribute(span, 'db.statement');
+}
+
+/** A key identifying the exact call target: method + URL, statement, or name + peer. */
+export function targetKey(node: SpanNode): string {
+  const span = node.span;
+  const method = stringAttribute(span, 'http.request.method');
+  const url = stringAttribute(span, 'url.full') ?? stringAttribute(span, 'url.path');
+  if (method !== undefined || url !== undefined) return `${method ?? ''} ${url ?? span.name} @${downstreamService(node) ?? ''}`;
+  const statement = statementOf(span);
+  return `${span.name} ${statement ?? ''} @${downstreamService(node) ?? ''}`;
+}
+
+/** True for spans that ended in failure: error status or an HTTP 5xx/429. */
+export function failed(span: Span): boolean {
+  if (span.status === 'error') return true;
+  const status = span.attributes['http.response.status_code'];
+  return typeof status === 'number' && (status >= 500 || status === 429);
+}
+
+/** A connection being opened (not acquired from a pool). */
+export function isConnectSpan(span: Span): boolean {
+  return /(^|[.\s_-])connect$/i.test(span.name) && !/pool/i.test(span.name);
+}

@@ -1,0 +1,41 @@
+/** Terminal rendering of a trace analysis: tiers per cohort, top critical-path operations, ranked findings. */
+import { formatUs } from '../core/units.js';
+import type { TraceAnalysis } from './trace-analysis.js';
+
+const pct = (share: number): string => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+
+export function renderFindings(analysis: TraceAnalysis, options: { maxFindings?: number; maxOperations?: number } = {}): string {
+  const lines: string[] = [];
+  lines.push(
+    `Traces: ${analysis.traceCount} (${analysis.spanCount} spans` +
+      (analysis.duplicateSpans ? `, ${analysis.duplicateSpans} duplicate` : '') +
+      (analysis.orphanSpans ? `, ${analysis.orphanSpans} orphan` : '') +
+      (analysis.skewAdjustedSpans ? `, ${analysis.skewAdjustedSpans} skew-adjusted` : '') +
+      ')',
+  );
+  for (const cohort of analysis.cohorts) {
+    const parts = cohort.tiers.filter((tier) => tier.us > 0).map((tier) => `${tier.tier} ${formatUs(tier.us)}`);
+    lines.push(`  ${cohort.cohort} cohort (${cohort.traces} traces, ≥ ${formatUs(cohort.latencyUs)}): ${parts.join(' · ') || 'no time recorded'}`);
+  }
+  const operations = analysis.criticalPath.byOperation.slice(0, options.maxOperations ?? 5);
+  if (operations.length > 0) {
+    lines.push('', 'Critical path time by operation:');
+    for (const entry of operations) lines.push(`  ${pct(entry.share).padStart(6)}  ${entry.service} ${entry.operation}`);
+  }
+  lines.push('');
+  if (analysis.findings.length === 0) {
+    lines.push('Findings: none — no detector fired.');
+    return lines.join('\n');
+  }
+  lines.push(`Findings (${analysis.findings.length}, ranked by predicted saving):`);
+  analysis.findings.slice(0, options.maxFindings ?? 10).forEach((finding, index) => {
+    lines.push(`${index + 1}. [${finding.detector}] ${finding.title}`);
+    lines.push(`   where: ${finding.where.service} ${finding.where.operation} · ${pct(finding.shareOfRequests)} of requests`);
+    lines.push(`   predicted saving: p50 ${formatUs(finding.predictedSavingUs.p50)}, p99 ${formatUs(finding.predictedSavingUs.p99)}`);
+    const counts = Object.entries(finding.evidence.counts).map(([key, value]) => `${key}=${value}`);
+    lines.push(`   evidence: ${counts.join(' ')}${finding.evidence.exampleTraceIds[0] ? ` · e.g. trace ${finding.evidence.exampleTraceIds[0]}` : ''}`);
+    lines.push(`   fix: ${finding.fix}`);
+    lines.push(`   trade-off: ${finding.tradeOff}`);
+  });
+  return lines.join('\n');
+}
