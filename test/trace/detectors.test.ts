@@ -67,8 +67,8 @@ test('n-plus-one near misses: 4 repeats, or 6 different statements, do not fire'
 });
 
 // --- sequential calls -----------------------------------------------------------------------------------
-const call = (id: string, target: string, start: number, end: number, extra: Partial<SpanSpec> = {}): SpanSpec[] => [
-  { id, parent: 'root', name: `GET ${target}`, service: 'api', kind: 'client', start, end, attributes: { 'http.method': 'GET', 'http.url': `http://${target}/x` }, ...extra },
+const call = (id: string, target: string, start: number, end: number, path = '/x'): SpanSpec[] => [
+  { id, parent: 'root', name: `GET ${target}`, service: 'api', kind: 'client', start, end, attributes: { 'http.method': 'GET', 'http.url': `http://${target}${path}` } },
   { id: `${id}-server`, parent: id, name: 'GET /x', service: target, kind: 'server', start: start + 1, end: end - 1 },
 ];
 
@@ -309,8 +309,8 @@ test('a fixed system (pool, parallel calls, cache, queued notification, small re
       { id: 'acq', parent: 'root', name: 'pg-pool.connect', service: 'api', kind: 'internal', start: 1, end: 1.01 },
       { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start: 1.1, end: 3, attributes: db('SELECT * FROM orders WHERE id = $1') },
       { id: 'c', parent: 'root', name: 'get', service: 'api', kind: 'client', start: 3.1, end: 3.5, attributes: { 'db.system': 'redis', 'db.statement': `get product:${i}` } },
-      ...call('inv', 'inventory', 4, 10),
-      ...call('pri', 'pricing', 4, 12),
+      ...call('inv', 'inventory', 4, 10, `/stock/${i}`),
+      ...call('pri', 'pricing', 4, 12, `/prices/${i}`),
       { id: 'pub', parent: 'root', name: 'notifications publish', service: 'api', kind: 'producer', start: 12, end: 12.5, attributes: { 'messaging.system': 'kafka' } },
       { id: 'con', parent: 'pub', name: 'notifications process', service: 'notifications', kind: 'consumer', start: 13, end: 30 },
     ],
