@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { writeReport } from '../../src/report/html-report-writer.js';
 import { timelineOf } from '../../src/report/html/run-timeline.js';
+import { aggregateDecoded, decodeIntervals } from '../../src/report/html/decoded-run.js';
+import { aggregateIntervals } from '../../src/core/run-aggregate.js';
 import { spectrumOf } from '../../src/report/html/latency-spectrum.js';
 import { penaltyReachedAt, uslThroughput } from '../../src/report/html/sweep-section.js';
 import { escapeHtml } from '../../src/report/html/escape-html.js';
@@ -178,4 +180,20 @@ test('writeReport and `perfloop report` write one file from run and sweep files'
   await assert.rejects(reportCommand.run([]), (error) => isPerfloopError(error) && error.code === 'BAD_INPUT');
   await writeFile(join(dir, 'bad.json'), '{"format":"perfloop-run"}');
   await assert.rejects(writeReport([join(dir, 'bad.json')], out), (error) => isPerfloopError(error) && error.code === 'BAD_INPUT');
+});
+
+test('aggregates from decoded intervals equal the core aggregates', () => {
+  const run = goldenRun();
+  const mine = aggregateDecoded(decodeIntervals(run));
+  const core = aggregateIntervals(run.intervals);
+  for (const [name, expected] of [['total', core.total], ...core.byRequest] as const) {
+    const actual = name === 'total' ? mine.total : mine.byRequest.get(name)!;
+    assert.deepEqual(
+      [actual.count, actual.ok, actual.statuses, actual.errors, actual.latency.summary(), actual.serviceTime.summary()],
+      [expected.count, expected.ok, expected.statuses, expected.errors, expected.latency.summary(), expected.serviceTime.summary()],
+      name,
+    );
+  }
+  assert.equal(mine.total.count, 1500);
+  assert.deepEqual(mine.total.statuses, { '200': 1498, '500': 2 });
 });

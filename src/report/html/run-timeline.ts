@@ -4,8 +4,9 @@
  * the merged time span — never an average of p99s.
  */
 import { errorCount } from '../../core/run-aggregate.js';
-import type { Interval, RunFile } from '../../core/run-file.js';
+import type { RunFile } from '../../core/run-file.js';
 import { LatencyHistogram } from '../../histogram/latency-histogram.js';
+import { decodeIntervals, type DecodedInterval } from './decoded-run.js';
 
 export interface TimelineBucket {
   /** Bucket start, ms since the run's start. */
@@ -29,24 +30,25 @@ export interface TimelineBucket {
 /** Default cap: a 10-minute run at 1 s intervals keeps full resolution; an hour becomes 12 s buckets. */
 export const DEFAULT_MAX_BUCKETS = 600;
 
-function groupIntervals(intervals: readonly Interval[], maxBuckets: number): Interval[][] {
+function groupIntervals(intervals: readonly DecodedInterval[], maxBuckets: number): DecodedInterval[][] {
   const perBucket = Math.max(1, Math.ceil(intervals.length / Math.max(1, maxBuckets)));
-  const groups: Interval[][] = [];
-  let current: Interval[] = [];
-  for (const interval of intervals) {
-    const head = current[0];
+  const groups: DecodedInterval[][] = [];
+  let current: DecodedInterval[] = [];
+  for (const decoded of intervals) {
+    const interval = decoded.interval;
+    const head = current[0]?.interval;
     // Never merge across a warm-up or phase boundary: those edges are what a reader looks for.
     if (head && (current.length >= perBucket || head.warmup !== interval.warmup || head.phase !== interval.phase)) {
       groups.push(current);
       current = [];
     }
-    current.push(interval);
+    current.push(decoded);
   }
   if (current.length > 0) groups.push(current);
   return groups;
 }
 
-function bucketOf(group: readonly Interval[]): TimelineBucket {
+function bucketOf(group: readonly DecodedInterval[]): TimelineBucket {
   const latency = LatencyHistogram.empty();
   const lag = LatencyHistogram.empty();
   let count = 0;
@@ -54,18 +56,19 @@ function bucketOf(group: readonly Interval[]): TimelineBucket {
   let scheduled = 0;
   let sent = 0;
   let durationMs = 0;
-  for (const interval of group) {
+  for (const decoded of group) {
+    const interval = decoded.interval;
     durationMs += interval.durationMs;
     scheduled += interval.scheduled;
     sent += interval.sent;
-    lag.add(LatencyHistogram.decode(interval.scheduleLag));
+    lag.add(decoded.scheduleLag);
     for (const stats of Object.values(interval.requests)) {
       count += stats.count;
       errors += errorCount(stats);
-      latency.add(LatencyHistogram.decode(stats.latency));
     }
+    for (const histogram of decoded.latency.values()) latency.add(histogram);
   }
-  const first = group[0];
+  const first = group[0]?.interval;
   return {
     startMs: first?.startMs ?? 0,
     durationMs,
@@ -84,6 +87,10 @@ function bucketOf(group: readonly Interval[]): TimelineBucket {
   };
 }
 
+export function timelineOfDecoded(decoded: readonly DecodedInterval[], maxBuckets = DEFAULT_MAX_BUCKETS): TimelineBucket[] {
+  return groupIntervals(decoded, maxBuckets).map(bucketOf);
+}
+
 export function timelineOf(run: Pick<RunFile, 'intervals'>, maxBuckets = DEFAULT_MAX_BUCKETS): TimelineBucket[] {
-  return groupIntervals(run.intervals, maxBuckets).map(bucketOf);
+  return timelineOfDecoded(decodeIntervals(run), maxBuckets);
 }

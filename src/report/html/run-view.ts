@@ -2,10 +2,11 @@
  * Everything the report derives from one run file, computed once: exact aggregates (merged interval
  * histograms), the downsampled timeline and the schedule-lag histogram.
  */
-import { aggregateIntervals, measuredMs, scheduleLagOf, type RequestAggregate } from '../../core/run-aggregate.js';
+import { measuredMs, type RequestAggregate } from '../../core/run-aggregate.js';
 import type { RunFile } from '../../core/run-file.js';
 import type { LatencyHistogram } from '../../histogram/latency-histogram.js';
-import { timelineOf, type TimelineBucket } from './run-timeline.js';
+import { aggregateDecoded, decodeIntervals, scheduleLagDecoded } from './decoded-run.js';
+import { timelineOfDecoded, type TimelineBucket } from './run-timeline.js';
 
 export interface RunView {
   run: RunFile;
@@ -21,7 +22,8 @@ export interface RunView {
 }
 
 export function runViewOf(run: RunFile, index: number, maxBuckets?: number): RunView {
-  const { total, byRequest } = aggregateIntervals(run.intervals);
+  const decoded = decodeIntervals(run);
+  const { total, byRequest } = aggregateDecoded(decoded);
   return {
     run,
     label: run.id,
@@ -29,7 +31,7 @@ export function runViewOf(run: RunFile, index: number, maxBuckets?: number): Run
     total,
     byRequest,
     measuredMs: measuredMs(run.intervals),
-    timeline: timelineOf(run, maxBuckets),
-    scheduleLag: scheduleLagOf(run),
+    timeline: timelineOfDecoded(decoded, maxBuckets),
+    scheduleLag: scheduleLagDecoded(decoded),
   };
 }

@@ -73,7 +73,7 @@ function latencyChart(view: RunView): string {
     ],
     bands: warmupBands(view.timeline),
     hover: hoverCells(view.timeline),
-    note: 'Percentiles are exact per interval (interval histograms merged when downsampled). Hover for values.',
+    note: 'Percentiles are exact per interval (interval histograms merged when downsampled). Hover for the interval\'s latency, throughput, errors and lag.',
   });
 }
 
@@ -91,7 +91,6 @@ function throughputChart(view: RunView): string {
       { label: 'completed/s', className: 'c-tput', kind: 'step', points: timeline.map((b) => [startSec(b), perSec(b.count, b)] as const), stepEndX: endSec(timeline) },
     ],
     bands: warmupBands(timeline),
-    hover: hoverCells(timeline),
   });
 }
 
@@ -107,7 +106,6 @@ function errorsChart(view: RunView): string {
     y: { label: 'errors/s', scale: 'linear', min: 0, max: Math.max(1, maxErrors * 1.05), format: formatTick },
     series: [{ label: 'errors/s', className: 'c-err', kind: 'bars', barWidthX: barWidthSec, points: timeline.map((b) => [startSec(b), perSec(b.errors, b)] as const) }],
     bands: warmupBands(timeline),
-    hover: hoverCells(timeline),
   });
 }
 
@@ -132,7 +130,6 @@ export function renderLagChart(view: RunView): string {
       { label: 'p99 lag', className: 'c-lag', kind: 'step', points: timeline.map((b) => [startSec(b), y(b.lagP99Us)] as const), stepEndX: endSec(timeline) },
     ],
     bands: warmupBands(timeline),
-    hover: hoverCells(timeline),
     note: 'Lag is measured inside the generator; a growing lag means requests left late and latency includes that queueing.',
   });
 }
