@@ -6,9 +6,24 @@ import { badInput } from '../core/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** `--rate -5` → `--rate=-5`, so a negative number reaches validation (and its clear message). */
+function attachNegativeValues(argv: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index] ?? '';
+    const next = argv[index + 1];
+    const option = token.startsWith('--') ? options[token.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${token}=${next}`);
+      index++;
+    } else joined.push(token);
+  }
+  return joined;
+}
+
 export function parseFlags<T extends Options>(argv: string[], options: T, commandName: string) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: attachNegativeValues(argv, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const flag = /'(-{1,2}[\w-]+)/.exec(message)?.[1] ?? commandName;

@@ -45,8 +45,8 @@ export class FakeClock implements Clock {
       this.sleepers.shift();
       this.timeUs = next.atUs;
       next.resolve();
-      // Let the woken task run before the clock moves on.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Let the woken task run (through a few event-loop turns) before the clock moves on.
+      for (let turn = 0; turn < 4; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.timeUs = targetUs;
   }

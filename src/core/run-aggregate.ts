@@ -3,7 +3,7 @@
  * Pure; warm-up intervals are excluded.
  */
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
-import type { ErrorKind, Interval, RequestStats, RequestSummary, RunFile, RunSummary } from './run-file.js';
+import type { ErrorKind, Interval, RequestStats, RequestSummary, RunSummary } from './run-file.js';
 
 export interface RequestAggregate {
   count: number;

@@ -29,7 +29,9 @@ export interface TransportOptions {
 
 /** Maps a transport error to the error kinds counted in run files. */
 export function classifyError(error: unknown): ErrorKind {
-  const code = (error as { code?: string } | null)?.code ?? '';
+  const { code = '', name = '' } = (error ?? {}) as { code?: string; name?: string };
+  // undici's parser errors carry no code, only their class name.
+  if (name === 'HTTPParserError') return 'bad_response';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'reset';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';

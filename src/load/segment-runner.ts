@@ -34,7 +34,7 @@ export interface SegmentRunOptions {
   samplesCap?: number;
   /** Stops scheduling (Ctrl-C); in-flight requests still get `drainMs` to finish. */
   signal?: AbortSignal;
-  /** How long to wait for in-flight requests after the schedule ends. */
+  /** How long to wait for in-flight requests after the schedule ends (default: longest timeout + 1 s). */
   drainMs?: number;
   onIntervalsSealed?: (intervals: Interval[]) => void;
 }
@@ -145,7 +145,8 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
 
   if (inFlight > 0) {
     const drained = new Promise<void>((resolve) => (onIdle = resolve));
-    const drainMs = options.drainMs ?? Math.max(...scenario.requests.map((request) => request.timeoutMs));
+    // The longest timeout plus a second of slack: undici checks its timeouts on a coarse timer.
+    const drainMs = options.drainMs ?? Math.max(...scenario.requests.map((request) => request.timeoutMs)) + 1000;
     await Promise.race([drained, clock.sleepUntilUs(clock.nowUs() + drainMs * 1000)]);
   }
   clearInterval(sealTimer);
