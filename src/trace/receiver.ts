@@ -1,0 +1,184 @@
+/**
+ * OTLP/HTTP trace receiver (edge): POST /v1/traces with application/json or application/x-protobuf,
+ * optionally gzip/deflate-compressed. Memory is bounded twice over: bodies above `maxBodyBytes` (after
+ * decompression too, so a gzip bomb stops at the limit) get 413, and spans beyond `maxSpans` are counted
+ * as dropped, not stored. Malformed input gets 400 with a message; the server never throws.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzip, inflate } from 'node:zlib';
+import { isPerfloopError } from '../core/errors.js';
+import { decodeOtlpJson } from './decode-otlp-json.js';
+import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
+import { exportTraceServiceResponseType } from './otlp-proto-root.js';
+import type { Span } from './span.js';
+
+export interface ReceiverOptions {
+  /** Interface to listen on; loopback by default. */
+  host?: string;
+  /** 0 picks a free port. Default 4318, the OTLP/HTTP port. */
+  port?: number;
+  /** Spans kept in memory; later ones are dropped and counted. Default 1,000,000. */
+  maxSpans?: number;
+  /** Largest accepted request body, compressed or not, bytes. Default 8 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface ReceiverStats {
+  spansReceived: number;
+  spansDropped: number;
+  requestsAccepted: number;
+  requestsRejected: number;
+}
+
+export interface TraceReceiver {
+  /** Base URL, e.g. http://127.0.0.1:4318 (exporters post to `${url}/v1/traces`). */
+  url: string;
+  port: number;
+  /** The spans kept so far (the live array; copy it if you keep it past `close`). */
+  spans(): Span[];
+  stats(): ReceiverStats;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new HttpError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    request.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `body exceeds the ${maxBytes}-byte limit`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    request.on('error', (error) => {
+      if (!failed) reject(new HttpError(400, `request error: ${error.message}`));
+      failed = true;
+    });
+  });
+}
+
+function decompress(body: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {
+  if (encoding === '' || encoding === 'identity') return Promise.resolve(body);
+  const method = encoding === 'gzip' ? gunzip : encoding === 'deflate' ? inflate : undefined;
+  if (method === undefined) return Promise.reject(new HttpError(415, `unsupported Content-Encoding "${encoding}" (use gzip, deflate or none)`));
+  return new Promise((resolve, reject) => {
+    method(body, { maxOutputLength: maxBytes }, (error, result) => {
+      if (error === null) resolve(result);
+      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) reject(new HttpError(413, `decompressed body exceeds the ${maxBytes}-byte limit`));
+      else reject(new HttpError(400, `cannot decompress ${encoding} body: ${error.message}`));
+    });
+  });
+}
+
+export async function startReceiver(options: ReceiverOptions = {}): Promise<TraceReceiver> {
+  const host = options.host ?? '127.0.0.1';
+  const maxSpans = options.maxSpans ?? 1_000_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const stored: Span[] = [];
+  const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, requestsAccepted: 0, requestsRejected: 0 };
+
+  const reply = (response: ServerResponse, status: number, contentType: string, body: string | Uint8Array, extra: Record<string, string> = {}): void => {
+    if (response.headersSent) return;
+    response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...extra });
+    response.end(body);
+  };
+  const reject = (request: IncomingMessage, response: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void => {
+    stats.requestsRejected++;
+    // Tell the client to stop sending a body we will not read, and close that connection.
+    const closing: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+    reply(response, status, 'application/json', JSON.stringify({ code: status, message }), { ...extra, ...closing });
+    if (status === 413) request.resume();
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = (request.url ?? '/').split('?', 1)[0];
+    if (path !== '/v1/traces') return reject(request, response, 404, `not found: ${path} (POST spans to /v1/traces)`);
+    if (request.method !== 'POST') return reject(request, response, 405, `method ${request.method} not allowed`, { allow: 'POST' });
+    const contentType = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    const isJson = contentType === 'application/json';
+    if (!isJson && contentType !== 'application/x-protobuf') return reject(request, response, 415, `unsupported Content-Type "${contentType}" (use application/json or application/x-protobuf)`);
+    let spans: Span[];
+    try {
+      const raw = await readBody(request, maxBodyBytes);
+      const body = await decompress(raw, (request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
+      spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body') : decodeOtlpProtobuf(body, 'request body');
+    } catch (error) {
+      if (error instanceof HttpError) return reject(request, response, error.status, error.message);
+      if (isPerfloopError(error)) return reject(request, response, 400, error.message);
+      return reject(request, response, 400, error instanceof Error ? error.message : String(error));
+    }
+    stats.requestsAccepted++;
+    stats.spansReceived += spans.length;
+    const room = Math.max(0, maxSpans - stored.length);
+    const kept = Math.min(room, spans.length);
+    for (let index = 0; index < kept; index++) stored.push(spans[index]!);
+    const dropped = spans.length - kept;
+    stats.spansDropped += dropped;
+    const partialSuccess = dropped > 0 ? { rejectedSpans: dropped, errorMessage: `span limit of ${maxSpans} reached` } : undefined;
+    if (isJson) {
+      reply(response, 200, 'application/json', JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, rejectedSpans: String(dropped) } } : {}));
+    } else {
+      const message = exportTraceServiceResponseType.fromObject(partialSuccess ? { partialSuccess } : {});
+      reply(response, 200, 'application/x-protobuf', exportTraceServiceResponseType.encode(message).finish());
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      // Defensive: handle() maps every expected failure itself; anything else is still a 500, never a crash.
+      stats.requestsRejected++;
+      reply(response, 500, 'application/json', JSON.stringify({ code: 500, message: error instanceof Error ? error.message : String(error) }));
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    stats.requestsRejected++;
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4318, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    spans: () => stored,
+    stats: () => ({ ...stats }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
