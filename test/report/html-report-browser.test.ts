@@ -85,10 +85,12 @@ test('single-run report draws every chart and table with the histogram figures, 
       assert.ok(chart.marks > 0, `${chart.id} has marks`);
     }
     // 2 request rows + the total row; 11 timeline hover cells (1 warm-up + 10 measured intervals).
-    assert.equal(await page.locator('table.requests tbody tr').count(), 2);
-    assert.equal(await page.locator('table.requests tfoot tr').count(), 1);
+    assert.equal(await page.locator('table[data-table="requests-0"] tbody tr').count(), 2);
+    assert.equal(await page.locator('table[data-table="requests-0"] tfoot tr').count(), 1);
     assert.equal(await page.locator('[data-chart="latency-0"] .hover rect').count(), 11);
     assert.equal(await page.locator('[data-chart="waterfall"] [data-critical="true"]').count(), 3);
+    assert.equal(await page.locator('[data-chart="waterfall"] .critical-sections rect').count(), 5);
+    assert.equal(await page.locator('table[data-table="critical-operations"] tbody tr').count(), 2);
     assert.equal(await page.locator('.finding h4').first().innerText(), '1. N+1 queries <script>alert(1)</script>');
     const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     assert.equal(background, scheme === 'dark' ? 'rgb(20, 24, 30)' : 'rgb(255, 255, 255)');

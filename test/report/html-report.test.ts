@@ -118,13 +118,18 @@ test('trace analysis: tiers for both cohorts, findings ranked by saving, critica
   assert.ok(html.indexOf('N+1 queries', first) < html.indexOf('Cache miss storm', first), 'bigger saving ranked first');
   assert.equal(html.match(/data-critical="true"/g)?.length, 3);
   assert.equal(html.match(/data-span-id=/g)?.length, 4);
+  assert.match(html, /data-critical-sections="5"/);
+  assert.match(html, /p99 −60\.0ms · p50 −6\.00ms · 90\.0% of requests affected/);
+  assert.match(html, /queries: 41 · e\.g\. trace 0af7651916cd43dd8448eb211c80319c/);
+  // Critical-path operations, largest first: SELECT orders (60%) before orders.list (40%).
+  assert.ok(html.indexOf('>SELECT orders</td>') < html.indexOf('>orders.list</td>'));
   // The 80 ms postgres tier of the p99 cohort is 84% of its 95 ms.
   assert.ok(html.includes('p99 · postgres: 80.0ms (84%)'));
 });
 
 test('an unreadable trace analysis degrades to a note', () => {
-  const html = renderHtmlReport({ runs: [syntheticRun({ id: 't', intervals: [{ requests: { r: { latenciesUs: [1000] } } }], analysis: { findings: 'nope' } })] });
-  assert.match(html, /cannot read \(findings: Expected array/);
+  const html = renderHtmlReport({ runs: [syntheticRun({ id: 't', intervals: [{ requests: { r: { latenciesUs: [1000] } } }], analysis: { version: 1, findings: 'nope' } })] });
+  assert.match(html, /cannot read \(traceCount: Required\)/);
 });
 
 test('sweep: USL curve, N* and regime bands', () => {

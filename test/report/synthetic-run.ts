@@ -5,6 +5,7 @@
 import { summarizeIntervals, scheduleLagOf } from '../../src/core/run-aggregate.js';
 import { runFileSchema, type Interval, type RunFile } from '../../src/core/run-file.js';
 import { LatencyHistogram } from '../../src/histogram/latency-histogram.js';
+import { traceAnalysisSchema } from '../../src/trace/trace-analysis.js';
 
 export interface SyntheticRequest {
   latenciesUs: readonly number[];
@@ -128,26 +129,59 @@ export function goldenRun(id = 'golden'): RunFile {
   });
 }
 
-/** A trace analysis in the shape the report reads (see src/report/html/trace-analysis-view.ts). */
+/** A trace analysis document (schema: src/trace/trace-analysis.ts), validated by traceAnalysisSchema. */
 export function sampleAnalysis(): Record<string, unknown> {
-  return {
+  const finding = (title: string, operation: string, share: number, p50: number, p99: number, counts: Record<string, number>) => ({
+    detector: 'n_plus_one',
+    title,
+    where: { service: 'orders', operation },
+    evidence: { counts, exampleTraceIds: ['0af7651916cd43dd8448eb211c80319c'], exampleSpanIds: [], details: {} },
+    shareOfRequests: share,
+    predictedSavingUs: { p50, p99 },
+    fix: 'batch the SELECTs',
+    tradeOff: 'one larger query',
+  });
+  return traceAnalysisSchema.parse({
+    version: 1,
+    traceCount: 408,
+    spanCount: 4000,
+    duplicateSpans: 0,
+    orphanSpans: 0,
+    skewAdjustedSpans: 0,
+    tracesWithClientLatency: 408,
+    criticalPath: {
+      byService: [{ service: 'postgres', timeUs: 3_000_000, share: 0.6 }, { service: 'orders', timeUs: 2_000_000, share: 0.4 }],
+      byOperation: [
+        { service: 'orders', operation: 'orders.list', timeUs: 2_000_000, share: 0.4 },
+        { service: 'postgres', operation: 'SELECT orders', timeUs: 3_000_000, share: 0.6 },
+      ],
+    },
     cohorts: [
       { cohort: 'p50', latencyUs: 12_000, traces: 400, tiers: [{ tier: 'gateway', us: 2000 }, { tier: 'orders', us: 4000 }, { tier: 'postgres', us: 6000 }] },
       { cohort: 'p99', latencyUs: 95_000, traces: 8, tiers: [{ tier: 'gateway', us: 5000 }, { tier: 'orders', us: 10_000 }, { tier: 'postgres', us: 80_000 }] },
     ],
     findings: [
-      { title: 'Cache miss storm', where: 'orders → redis', evidence: 'hit rate 12%', share: 0.2, predictedSavingUs: 8000, fix: 'warm the cache', tradeOff: 'memory' },
-      { title: 'N+1 queries <script>alert(1)</script>', where: 'orders → postgres', evidence: '41 SELECTs per request', share: 0.9, predictedSavingUs: 60_000, fix: 'batch the SELECTs', tradeOff: 'one larger query' },
+      finding('Cache miss storm', 'GET cache', 0.2, 1000, 8000, { misses: 88 }),
+      finding('N+1 queries <script>alert(1)</script>', 'orders.list', 0.9, 6000, 60_000, { queries: 41 }),
     ],
     exemplar: {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       latencyUs: 95_000,
       spans: [
-        { spanId: 'a000000000000001', name: 'GET /a', service: 'gateway', startUs: 0, durationUs: 95_000, critical: true },
-        { spanId: 'a000000000000002', parentSpanId: 'a000000000000001', name: 'orders.list', service: 'orders', startUs: 2000, durationUs: 90_000, critical: true },
-        { spanId: 'a000000000000003', parentSpanId: 'a000000000000002', name: 'SELECT orders', service: 'postgres', startUs: 5000, durationUs: 80_000, critical: true },
-        { spanId: 'a000000000000004', parentSpanId: 'a000000000000002', name: 'GET cache', service: 'redis', startUs: 3000, durationUs: 1000, critical: false },
+        { spanId: 'a000000000000001', name: 'GET /a', service: 'gateway', kind: 'server', status: 'ok', startUs: 0, durationUs: 95_000, critical: true },
+        { spanId: 'a000000000000002', parentSpanId: 'a000000000000001', name: 'orders.list', service: 'orders', kind: 'server', status: 'ok', startUs: 2000, durationUs: 90_000, critical: true },
+        { spanId: 'a000000000000003', parentSpanId: 'a000000000000002', name: 'SELECT orders', service: 'postgres', kind: 'client', status: 'ok', startUs: 5000, durationUs: 80_000, critical: true },
+        { spanId: 'a000000000000004', parentSpanId: 'a000000000000002', name: 'GET cache', service: 'redis', kind: 'client', status: 'error', startUs: 3000, durationUs: 1000, critical: false },
       ],
+      criticalPathSpanIds: ['a000000000000001', 'a000000000000002', 'a000000000000003'],
+      criticalPath: [
+        { spanId: 'a000000000000001', startUs: 0, endUs: 2000 },
+        { spanId: 'a000000000000002', startUs: 2000, endUs: 5000 },
+        { spanId: 'a000000000000003', startUs: 5000, endUs: 85_000 },
+        { spanId: 'a000000000000002', startUs: 85_000, endUs: 92_000 },
+        { spanId: 'a000000000000001', startUs: 92_000, endUs: 95_000 },
+      ],
+      truncatedSpans: 0,
     },
-  };
+  });
 }

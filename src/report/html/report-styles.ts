@@ -46,6 +46,8 @@ svg text{fill:var(--muted);font-size:12px}svg .axis-label{fill:var(--fg)}
 .t0{color:var(--t0)}.t1{color:var(--t1)}.t2{color:var(--t2)}.t3{color:var(--t3)}.t4{color:var(--t4)}.t5{color:var(--t5)}.t6{color:var(--t6)}.t7{color:var(--t7)}
 .tier rect{fill:currentColor;stroke:var(--card);stroke-width:1}.tier text{fill:#fff;font-size:11px;font-weight:600}
 .span rect{fill:var(--span)}.span.critical rect{fill:var(--crit)}.span.critical .span-label{fill:var(--fg);font-weight:600}
+
+.span.error rect{fill:var(--err)}.critical-sections rect{fill:var(--fg)}.c-fg{color:var(--fg)}
 .span-label{font:11px ui-monospace,SFMono-Regular,Menlo,monospace}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}

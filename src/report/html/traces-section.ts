@@ -4,7 +4,7 @@
  */
 import { formatUs } from '../../core/units.js';
 import { escapeHtml } from './escape-html.js';
-import type { CohortView, ExemplarView, FindingView, TraceAnalysisView, WaterfallSpanView } from './trace-analysis-view.js';
+import type { CohortView, ExemplarView, FindingView, OperationTimeView, TraceAnalysisView, WaterfallSpanView } from './trace-analysis-view.js';
 
 const WIDTH = 960;
 const LABEL_WIDTH = 260;
@@ -52,15 +52,36 @@ function findingsList(findings: readonly FindingView[]): string {
   if (findings.length === 0) return '<p class="note" data-findings="0">No findings: no detector fired.</p>';
   const items = findings.map(
     (finding, index) =>
-      `<li class="finding" data-finding-rank="${index + 1}"><h4>${index + 1}. ${escapeHtml(finding.title)}</h4>` +
+      `<li class="finding" data-finding-rank="${index + 1}" data-detector="${escapeHtml(finding.detector)}"><h4>${index + 1}. ${escapeHtml(finding.title)}</h4>` +
       `<dl><dt>where</dt><dd>${escapeHtml(finding.where)}</dd>` +
-      `<dt>predicted saving</dt><dd class="saving">${escapeHtml(formatUs(finding.predictedSavingUs))} per affected request · ${(finding.share * 100).toFixed(1)}% of requests</dd>` +
+      `<dt>predicted saving</dt><dd class="saving">p99 −${escapeHtml(formatUs(finding.savingP99Us))} · p50 −${escapeHtml(formatUs(finding.savingP50Us))} · ${(finding.share * 100).toFixed(1)}% of requests affected</dd>` +
       (finding.evidence ? `<dt>evidence</dt><dd>${escapeHtml(finding.evidence)}</dd>` : '') +
       (finding.fix ? `<dt>fix</dt><dd>${escapeHtml(finding.fix)}</dd>` : '') +
       (finding.tradeOff ? `<dt>trade-off</dt><dd>${escapeHtml(finding.tradeOff)}</dd>` : '') +
       `</dl></li>`,
   );
   return `<ol class="findings" data-findings="${findings.length}">${items.join('')}</ol>`;
+}
+
+/** Operations shown in the critical-path table; the rest are summed into one row. */
+export const MAX_OPERATIONS = 10;
+
+function operationsTable(operations: readonly OperationTimeView[]): string {
+  if (operations.length === 0) return '';
+  const shown = operations.slice(0, MAX_OPERATIONS);
+  const rest = operations.slice(MAX_OPERATIONS);
+  const rows = shown.map(
+    (op) =>
+      `<tr><td class="name">${escapeHtml(op.service)}</td><td class="name">${escapeHtml(op.operation)}</td><td>${escapeHtml(formatUs(op.timeUs))}</td><td>${(op.share * 100).toFixed(1)}%</td></tr>`,
+  );
+  if (rest.length > 0) {
+    const restShare = rest.reduce((sum, op) => sum + op.share, 0);
+    rows.push(`<tr><td class="name" colspan="2">${rest.length} more operations</td><td>${escapeHtml(formatUs(rest.reduce((sum, op) => sum + op.timeUs, 0)))}</td><td>${(restShare * 100).toFixed(1)}%</td></tr>`);
+  }
+  return (
+    `<h4>Critical-path time by operation (all traces)</h4><div class="table-wrap"><table class="requests" data-table="critical-operations">` +
+    `<thead><tr><th class="name">service</th><th class="name">operation</th><th>time</th><th>share</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
+  );
 }
 
 /** Depth-first, children by start time: the order a waterfall is read in. */
@@ -100,6 +121,7 @@ function waterfall(exemplar: ExemplarView): string {
     const us = startUs + fraction * spanUs;
     return `<line class="grid" x1="${r1(toX(us))}" x2="${r1(toX(us))}" y1="${top - 4}" y2="${height}"/><text class="tick" x="${r1(toX(us))}" y="12" text-anchor="middle">${escapeHtml(formatUs(us))}</text>`;
   });
+  const rowOf = new Map(shown.map(({ span }, index) => [span.spanId, index]));
   const rows = shown.map(({ span, depth }, index) => {
     const y = top + index * rowHeight;
     const x = toX(span.startUs);
@@ -107,16 +129,24 @@ function waterfall(exemplar: ExemplarView): string {
     const label = `${span.service ? `${span.service} · ` : ''}${span.name}`;
     const clipped = label.length > 34 - depth ? `${label.slice(0, Math.max(8, 33 - depth))}…` : label;
     return (
-      `<g class="span${span.critical ? ' critical' : ''}" data-span-id="${escapeHtml(span.spanId)}"${span.critical ? ' data-critical="true"' : ''}>` +
+      `<g class="span${span.critical ? ' critical' : ''}${span.error ? ' error' : ''}" data-span-id="${escapeHtml(span.spanId)}"${span.critical ? ' data-critical="true"' : ''}>` +
       `<text class="span-label" x="${4 + depth * 10}" y="${y + 9}" dy="0.32em">${escapeHtml(clipped)}</text>` +
       `<rect x="${r1(x)}" y="${y + 2}" width="${r1(width)}" height="${rowHeight - 4}"><title>${escapeHtml(`${label}: ${formatUs(span.durationUs)} at +${formatUs(span.startUs - startUs)}${span.critical ? ' (critical path)' : ''}`)}</title></rect></g>`
     );
   });
-  const hidden = all.length - shown.length;
+  // The critical path proper: the sections of spans that determined the trace's end, drawn over the bars.
+  const sections = exemplar.criticalPath.flatMap((section) => {
+    const index = rowOf.get(section.spanId);
+    if (index === undefined) return [];
+    const x = toX(section.startUs);
+    const y = top + index * rowHeight + rowHeight - 5;
+    return [`<rect x="${r1(x)}" y="${y}" width="${r1(Math.max(1, toX(section.endUs) - x))}" height="3"/>`];
+  });
+  const hidden = all.length - shown.length + exemplar.truncatedSpans;
   return (
     `<figure class="chart" data-chart="waterfall"><figcaption>Exemplar slow trace <code>${escapeHtml(exemplar.traceId)}</code> · ${escapeHtml(formatUs(exemplar.latencyUs))}</figcaption>` +
-    `<div class="legend"><span class="legend-item"><i class="swatch box c-crit"></i>on the critical path</span><span class="legend-item"><i class="swatch box c-span"></i>off the critical path</span></div>` +
-    `<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="trace waterfall">${ticks.join('')}${rows.join('')}</svg>` +
+    `<div class="legend"><span class="legend-item"><i class="swatch box c-crit"></i>span on the critical path</span><span class="legend-item"><i class="swatch box c-span"></i>off the critical path</span><span class="legend-item"><i class="swatch c-fg"></i>critical-path sections</span><span class="legend-item"><i class="swatch box c-err"></i>error</span></div>` +
+    `<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="trace waterfall">${ticks.join('')}${rows.join('')}<g class="critical-sections" data-critical-sections="${sections.length}">${sections.join('')}</g></svg>` +
     (hidden > 0 ? `<p class="note">${hidden} more spans not shown.</p>` : '') +
     `</figure>`
   );
@@ -124,8 +154,10 @@ function waterfall(exemplar: ExemplarView): string {
 
 export function renderTracesSection(view: TraceAnalysisView): string {
   return (
-    `<section data-section="traces"><h3>Trace analysis</h3>${tierDecomposition(view.cohorts)}` +
-    `<h4>Findings, ranked by predicted saving</h4>${findingsList(view.findings)}` +
+    `<section data-section="traces"><h3>Trace analysis</h3><p class="meta">${view.traceCount.toLocaleString('en-US')} traces, ${view.spanCount.toLocaleString('en-US')} spans</p>` +
+    tierDecomposition(view.cohorts) +
+    `<h4>Findings, ranked by predicted p99 saving</h4>${findingsList(view.findings)}` +
+    operationsTable(view.byOperation) +
     `${view.exemplar ? waterfall(view.exemplar) : ''}</section>`
   );
 }
