@@ -3,5 +3,7 @@ import type { Command } from './command.js';
 import { mergeCommand } from './commands/merge.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { tracesCommand } from './commands/traces.js';
+import { receiveCommand } from './commands/receive.js';
 
-export const commands: Command[] = [runCommand, mergeCommand, reportCommand];
+export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand];
