@@ -3,7 +3,9 @@
  * database `perfloop_lab_<pid>` on a real server (DATABASE_URL), dropped again when the lab stops.
  * Either way the schema and seed are created anew, so every lab starts from the same data.
  */
+import { createServer } from 'node:net';
 import pg from 'pg';
+import { ExchangeQueryQueue } from './pglite-query-queue.js';
 import { INDEX_SQL, SCHEMA_SQL, SEED_SQL } from './lab-schema.js';
 
 export interface LabDatabase {
@@ -23,17 +25,33 @@ function seedSql(withIndexes: boolean): string {
 
 export async function startEmbeddedDatabase(withIndexes: boolean): Promise<LabDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { PGLiteSocketHandler } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create();
   await db.exec(seedSql(withIndexes));
-  // PGlite runs one query at a time; the socket server multiplexes many client connections onto it.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 512 });
-  await server.start();
+  // PGlite is one backend; each client connection gets a pglite-socket handler, and all handlers share a
+  // queue that keeps one client's extended-protocol exchange (and open transaction) together.
+  const queue = new ExchangeQueryQueue(db) as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'];
+  const handlers = new Set<InstanceType<typeof PGLiteSocketHandler>>();
+  const server = createServer((socket) => {
+    const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+    handlers.add(handler);
+    handler.addEventListener('close', () => handlers.delete(handler));
+    handler.addEventListener('error', () => handlers.delete(handler));
+    handler.attach(socket).catch(() => socket.destroy());
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     kind: 'pglite',
     async close() {
-      await server.stop().catch(() => undefined);
+      for (const handler of handlers) await handler.detach(true).catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close().catch(() => undefined);
     },
   };

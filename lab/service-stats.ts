@@ -7,8 +7,10 @@ export interface ServiceStats {
   cacheMisses: number;
   notificationsSent: number;
   lockWaits: number;
+  /** Most downstream calls one request had in flight at once (gateway): 1 sequential, 2 with `parallel`. */
+  peakCallsInFlight: number;
 }
 
 export function emptyStats(): ServiceStats {
-  return { requests: 0, dbQueries: 0, dbConnects: 0, cacheHits: 0, cacheMisses: 0, notificationsSent: 0, lockWaits: 0 };
+  return { requests: 0, dbQueries: 0, dbConnects: 0, cacheHits: 0, cacheMisses: 0, notificationsSent: 0, lockWaits: 0, peakCallsInFlight: 0 };
 }

@@ -15,16 +15,29 @@ export interface OrderView {
 }
 
 export function createGatewayService(context: ServiceContext): LabService {
-  const { fixes } = context;
+  const { fixes, stats } = context;
 
   async function orderView(id: number): Promise<OrderView> {
     const order = await callJson<Order>(context.peer('orders'), `/orders/${id}`);
     const productIds = [...new Set(order.lines.map((line) => line.productId))];
-    const customer = () => callJson<Customer>(context.peer('customers'), `/customers/${order.customerId}`);
-    const stock = async () =>
-      productIds.length === 0
-        ? []
-        : (await callJson<{ items: ProductStock[] }>(context.peer('inventory'), `/stock?products=${productIds.join(',')}`)).items;
+    let inFlight = 0;
+    // Counts overlapping calls of this request, so tests can tell sequential from parallel without timing.
+    const tracked = async <T>(call: () => Promise<T>): Promise<T> => {
+      inFlight += 1;
+      stats.peakCallsInFlight = Math.max(stats.peakCallsInFlight, inFlight);
+      try {
+        return await call();
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const customer = () => tracked(() => callJson<Customer>(context.peer('customers'), `/customers/${order.customerId}`));
+    const stock = () =>
+      tracked(async () =>
+        productIds.length === 0
+          ? []
+          : (await callJson<{ items: ProductStock[] }>(context.peer('inventory'), `/stock?products=${productIds.join(',')}`)).items,
+      );
     if (fixes.has('parallel')) {
       const [customerResult, stockResult] = await Promise.all([customer(), stock()]);
       return { order, customer: customerResult, stock: stockResult };
