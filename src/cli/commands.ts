@@ -5,5 +5,6 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { tracesCommand } from './commands/traces.js';
 import { receiveCommand } from './commands/receive.js';
+import { labCommand } from './commands/lab.js';
 
-export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand];
+export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand];
