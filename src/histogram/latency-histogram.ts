@@ -69,8 +69,9 @@ export class LatencyHistogram {
     return this.hdrHistogram.totalCount;
   }
 
+  /** The largest value, at bucket resolution (the same before and after encoding). */
   get maxUs(): number {
-    return this.count === 0 ? 0 : this.hdrHistogram.maxValue;
+    return this.count === 0 ? 0 : this.hdrHistogram.getValueAtPercentile(100);
   }
 
   get minUs(): number {

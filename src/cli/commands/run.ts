@@ -11,7 +11,12 @@ import { parseSegment } from '../../load/arrival-schedule.js';
 import { runLoad } from '../../load/run-load.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
 import { parseScenarioText, type Scenario } from '../../load/scenario.js';
+import { writeReport } from '../../report/html-report-writer.js';
 import { renderRunSummary } from '../../report/terminal-summary.js';
+import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
+import { startReceiver } from '../../trace/receiver.js';
+import { renderFindings } from '../../trace/render-findings.js';
+import type { TraceAnalysis } from '../../trace/trace-analysis.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { progressDisplay } from '../progress.js';
@@ -30,10 +35,16 @@ load (URL form):
   --timeout D          per request (default 10s)
   --connections N      connections per origin per worker (default 64)
   --no-keepalive       a new connection per request
+traces:
+  --traces             start an OTLP/HTTP receiver, mark requests sampled, analyse the server spans
+                       (critical path, tiers, findings) and store the analysis in the run file
+  --otlp-port P        receiver port (default 4318, loopback)
+  --trace-sample R     share of requests traced, 0..1 (default 1 with --traces)
 run:
   --workers N          generator threads (default 1)
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
   --out FILE           run file (default .perfloop/runs/<id>.json)
+  --report             also write the HTML report beside the run file
   --json               print the run summary as JSON on stdout
   --quiet              no live progress
 
@@ -55,6 +66,10 @@ const options = {
   connections: { type: 'string' },
   'no-keepalive': { type: 'boolean' },
   seed: { type: 'string' },
+  traces: { type: 'boolean' },
+  'otlp-port': { type: 'string' },
+  'trace-sample': { type: 'string' },
+  report: { type: 'boolean' },
   workers: { type: 'string' },
   segment: { type: 'string' },
   out: { type: 'string', short: 'o' },
@@ -106,6 +121,13 @@ export async function scenarioFromTarget(target: string, values: RunFlags): Prom
   });
 }
 
+function traceSampleRate(values: RunFlags): number {
+  if (values['trace-sample'] === undefined) return values.traces ? 1 : 0;
+  const rate = Number(values['trace-sample']);
+  if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw badInput('--trace-sample', `must be between 0 and 1, got "${values['trace-sample']}"`);
+  return rate;
+}
+
 /** Runs until done or until SIGINT/SIGTERM; a second signal exits at once. */
 async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<RunFile> {
   const stop = new AbortController();
@@ -122,6 +144,7 @@ async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<R
       workers: positiveInteger(values.workers, '--workers', 1),
       ...(values.segment !== undefined ? { segment: parseSegment(values.segment, '--segment', badInput) } : {}),
       signal: stop.signal,
+      traceSampleRate: traceSampleRate(values),
       ...(progress ? { onInterval: (interval) => progress.onInterval(interval) } : {}),
     });
   } finally {
@@ -141,11 +164,26 @@ export const runCommand: Command = {
     if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
     const scenario = await scenarioFromTarget(target, values);
-    const run = await runInterruptibly(scenario, values);
+    // The receiver starts before the load so no span of the first requests is missed.
+    const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
+    let run: RunFile;
+    let analysis: TraceAnalysis | undefined;
+    try {
+      run = await runInterruptibly(scenario, values);
+      if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver));
+    } finally {
+      await receiver?.close();
+    }
     const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);
     await writeRunFile(outPath, run);
-    if (values.json) process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, health: run.health, summary: run.summary })}\n`);
-    else process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
+    const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings })}\n`);
+    } else {
+      process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
+      if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
+      if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
+    }
     return run.interrupted ? 130 : 0;
   },
 };
