@@ -46,7 +46,7 @@ export const LAB_PROBLEMS: readonly LabProblem[] = [
   {
     name: 'cache',
     title: 'Hot customer and product reads hit the database every time',
-    detector: 'cacheable-reads',
+    detector: 'repeated-reads',
     where: 'customers GET /customers/:id, inventory product rows',
     fix: 'cache-aside with a TTL (Redis or in-process LRU), invalidated on write',
   },
@@ -60,7 +60,7 @@ export const LAB_PROBLEMS: readonly LabProblem[] = [
   {
     name: 'lock',
     title: 'A global lock serialises the stock ledger check',
-    detector: 'serialisation',
+    detector: 'serialisation-point',
     where: 'inventory GET /stock: critical section behind one mutex (span lock.wait)',
     fix: 'remove the global lock (the ledger check is read-only)',
   },
