@@ -6,5 +6,8 @@ import { reportCommand } from './commands/report.js';
 import { tracesCommand } from './commands/traces.js';
 import { receiveCommand } from './commands/receive.js';
 import { labCommand } from './commands/lab.js';
+import { sweepCommand } from './commands/sweep.js';
+import { uslCommand } from './commands/usl.js';
+import { compareCommand } from './commands/compare.js';
 
-export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand];
+export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand];
