@@ -8,10 +8,16 @@ import { badInput } from '../core/errors.js';
 import { parseRunFile } from '../core/run-file-io.js';
 import type { RunFile } from '../core/run-file.js';
 import { parseSweepFile, SWEEP_FILE_FORMAT, type SweepFile } from '../model/sweep-file.js';
+import { compareRuns } from '../compare/compare-runs.js';
 import { renderHtmlReport, type HtmlReportInputs } from './html-report.js';
 
 export interface WriteReportOptions {
   title?: string;
+  /**
+   * With two runs or more, the first `baseRuns` run files are the base and the rest the candidate (repeated runs
+   * of a side are merged); the report then shows compareRuns' verdicts. Default 1.
+   */
+  baseRuns?: number;
 }
 
 /** Default report path for a set of input files: beside the first one, `<name>.html`. */
@@ -56,6 +62,13 @@ export async function readReportInputs(paths: readonly string[]): Promise<HtmlRe
 /** Renders the files at `paths` into one HTML file at `outPath`; returns the absolute path written. */
 export async function writeReport(paths: readonly string[], outPath: string, options: WriteReportOptions = {}): Promise<string> {
   const inputs = await readReportInputs(paths);
+  const baseRuns = options.baseRuns ?? 1;
+  if (inputs.runs.length >= 2) {
+    if (!Number.isInteger(baseRuns) || baseRuns < 1 || baseRuns >= inputs.runs.length) {
+      throw badInput('--base-runs', `must be an integer from 1 to ${inputs.runs.length - 1} (runs given: ${inputs.runs.length})`);
+    }
+    inputs.comparison = compareRuns(inputs.runs.slice(0, baseRuns), inputs.runs.slice(baseRuns));
+  }
   const html = renderHtmlReport(options.title === undefined ? inputs : { ...inputs, title: options.title });
   const target = resolve(outPath);
   await mkdir(dirname(target), { recursive: true });

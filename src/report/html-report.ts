@@ -19,11 +19,15 @@ import { renderTracesSection, renderUnrecognisedTraces } from './html/traces-sec
 import { renderOverlaySection } from './html/overlay-section.js';
 import { renderSweepSection } from './html/sweep-section.js';
 import type { SweepFile } from '../model/sweep-file.js';
+import type { RunComparison } from '../compare/compare-runs.js';
+import { renderComparisonVerdicts } from './html/comparison-verdicts.js';
 
 export interface HtmlReportInputs {
   runs: readonly RunFile[];
   /** A sweep: USL curve, N*, regimes. */
   sweep?: SweepFile;
+  /** Verdicts of candidate vs. base runs (compareRuns); shown with the overlays. */
+  comparison?: RunComparison;
   /** Page title; defaults to the run ids. */
   title?: string;
   /** Timeline resolution cap (buckets per chart); long runs are merged down to it. */
@@ -66,7 +70,7 @@ export function renderHtmlReport(inputs: HtmlReportInputs): string {
   const body = [
     `<h1>${escapeHtml(title)}</h1>`,
     inputs.sweep ? renderSweepSection(inputs.sweep) : '',
-    multiple ? renderOverlaySection(views) : '',
+    multiple ? renderOverlaySection(views, inputs.comparison ? renderComparisonVerdicts(inputs.comparison) : '') : '',
     ...views.map((view) => renderRunSection(view, multiple)),
   ].join('');
   const scriptHash = createHash('sha256').update(READY_SCRIPT).digest('base64');

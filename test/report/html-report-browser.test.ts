@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.js';
+import { compareRuns } from '../../src/compare/compare-runs.js';
 import { aggregateIntervals } from '../../src/core/run-aggregate.js';
 import { formatUs } from '../../src/core/units.js';
 import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from './headless-chromium.js';
@@ -101,7 +102,9 @@ test('single-run report draws every chart and table with the histogram figures, 
 });
 
 test('comparison and sweep reports open cleanly with overlays and the USL chart', { skip }, async () => {
-  const html = renderHtmlReport({ runs: [goldenRun('before'), goldenRun('after')], sweep: sampleSweep() });
+  const before = goldenRun('before');
+  const after = goldenRun('after');
+  const html = renderHtmlReport({ runs: [before, after], sweep: sampleSweep(), comparison: compareRuns([before], [after]) });
   for (const scheme of ['light', 'dark'] as const) {
     const { page, problems } = await open('comparison-sweep', html, 1280, scheme);
     assert.deepEqual(problems, []);
@@ -110,6 +113,9 @@ test('comparison and sweep reports open cleanly with overlays and the USL chart'
     }
     assert.equal(await page.locator('[data-chart="usl"] circle').count(), 5);
     assert.equal(await page.locator('tr[data-run]').count(), 2);
+    // Identical runs: no metric may change.
+    assert.equal(await page.locator('[data-comparison-verdict]').getAttribute('data-comparison-verdict'), 'no significant change');
+    assert.equal(await page.locator('table[data-table="verdicts"]').count(), 3);
     await assertNoOverflow(page, 1280);
     await page.screenshot({ path: join(ARTIFACTS, `comparison-sweep-1280-${scheme}.png`), fullPage: true });
     await page.close();

@@ -202,3 +202,24 @@ test('aggregates from decoded intervals equal the core aggregates', () => {
   assert.equal(mine.total.count, 1500);
   assert.deepEqual(mine.total.statuses, { '200': 1498, '500': 2 });
 });
+
+test('comparison verdicts: a candidate twice as slow on GET /a is a p99 regression', async () => {
+  const base = goldenRun('before');
+  const slower = syntheticRun({
+    id: 'after',
+    intervals: Array.from({ length: 10 }, () => ({ requests: { 'GET /a': { latenciesUs: Array.from({ length: 100 }, (_, i) => (i + 1) * 2000) }, [HOSTILE_NAME]: { latenciesUs: Array.from({ length: 50 }, () => 5000) } } })),
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-report-'));
+  await writeFile(join(dir, 'before.json'), JSON.stringify(base));
+  await writeFile(join(dir, 'after.json'), JSON.stringify(slower));
+  const html = await readFile(await writeReport([join(dir, 'before.json'), join(dir, 'after.json')], join(dir, 'c.html')), 'utf8');
+  assert.match(html, /data-comparison-verdict="regressed"/);
+  const table = html.slice(html.indexOf('data-request="GET /a" data-verdict='), html.indexOf('</table>', html.indexOf('data-request="GET /a" data-verdict=')));
+  assert.match(table, /data-verdict="regressed"/);
+  // p99: 99 ms → 198 ms, +100.0%.
+  assert.match(table, /<tr data-metric="p99"><td class="name">p99<\/td><td>99\.0ms<\/td><td>198\.0ms<\/td><td>\+100\.0%<\/td>/);
+  // The unchanged request: every latency metric unchanged, same 5 ms.
+  const hostile = html.slice(html.indexOf(`data-request="${escapeHtml(HOSTILE_NAME)}" data-verdict=`));
+  assert.match(hostile, /^data-request="[^"]*" data-verdict="no significant change"/);
+  await assert.rejects(writeReport([join(dir, 'before.json'), join(dir, 'after.json')], join(dir, 'c.html'), { baseRuns: 2 }), (error) => isPerfloopError(error) && error.field === '--base-runs');
+});

@@ -14,7 +14,9 @@ export const OVERLAY_COLOURS = 6;
 export const runColourClass = (index: number): string => `c-run${index % OVERLAY_COLOURS}`;
 
 function p99TimelineOverlay(views: readonly RunView[]): string {
-  const maxUs = Math.max(1, ...views.flatMap((view) => view.timeline.map((bucket) => bucket.latencyP99Us)));
+  // Warm-up buckets are left out: their cold-start p99 would set the scale and flatten the comparison.
+  const measured = (bucket: RunView['timeline'][number]): boolean => bucket.count > 0 && !bucket.warmup;
+  const maxUs = Math.max(1, ...views.flatMap((view) => view.timeline.filter(measured).map((bucket) => bucket.latencyP99Us)));
   const endSec = Math.max(1, ...views.map((view) => {
     const last = view.timeline[view.timeline.length - 1];
     return last ? msToSec(last.startMs + last.durationMs) : 0;
@@ -26,14 +28,14 @@ function p99TimelineOverlay(views: readonly RunView[]): string {
       label: `p99 · ${view.label}`,
       className: runColourClass(view.index),
       kind: 'step',
-      points: view.timeline.map((bucket) => [msToSec(bucket.startMs), bucket.count > 0 ? bucket.latencyP99Us / unit.usPerUnit : Number.NaN] as const),
+      points: view.timeline.map((bucket) => [msToSec(bucket.startMs), measured(bucket) ? bucket.latencyP99Us / unit.usPerUnit : Number.NaN] as const),
     };
     if (last) line.stepEndX = msToSec(last.startMs + last.durationMs);
     return line;
   });
   return renderChart({
     id: 'overlay-p99',
-    title: 'p99 latency over time, all runs',
+    title: 'p99 latency over time, all runs (warm-up left out)',
     heightPx: 260,
     x: { label: 'time since start (s)', scale: 'linear', min: 0, max: endSec, format: formatTick, exact: true },
     y: { label: `p99 latency (${unit.symbol})`, scale: 'linear', min: 0, max: (maxUs / unit.usPerUnit) * 1.05, format: formatTick },

@@ -85,7 +85,7 @@ function latencyChart(sweep: SweepFile, levelLabel: string): string {
     id: 'sweep-latency',
     title: 'Latency vs. load level',
     heightPx: 240,
-    x: { label: levelLabel, scale: 'linear', min: 0, max: maxLevel * 1.05, format: formatTick },
+    x: { label: levelLabel, scale: 'linear', min: 0, max: maxLevel * 1.05, format: formatTick, exact: true },
     y: { label: `latency (${unit.symbol})`, scale: 'linear', min: 0, max: y(maxUs) * 1.08, format: formatTick },
     series,
   });
