@@ -1,5 +1,6 @@
 /** The command registry: one line per command; each command lives in its own file under commands/. */
 import type { Command } from './command.js';
+import { demoCommand } from './commands/demo.js';
 import { mergeCommand } from './commands/merge.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
@@ -10,4 +11,4 @@ import { sweepCommand } from './commands/sweep.js';
 import { uslCommand } from './commands/usl.js';
 import { compareCommand } from './commands/compare.js';
 
-export const commands: Command[] = [runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand];
+export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand];
