@@ -72,18 +72,14 @@ export function criticalPath(tree: TraceTree): CriticalPath {
     }
     const rootEndNs = Math.min(root.endNs, cursorNs);
     const before = sections.length;
-    walkClipped(root, rootEndNs, sections);
+    // A root clipped by a later root: its children ending after the clip point are skipped by walk().
+    walk(root, rootEndNs, sections);
     if (sections.length > before) startNs = root.startNs;
     cursorNs = root.startNs;
   }
   sections.reverse();
   startNs = sections[0]?.startNs ?? startNs;
   return { traceId: tree.traceId, originNs: tree.originNs, startNs, endNs, sections };
-}
-
-/** Walks a root whose end is clipped by a later root: children ending after the clip point are skipped. */
-function walkClipped(root: SpanNode, endNs: number, sections: CriticalPathSection[]): void {
-  walk(root, endNs, sections);
 }
 
 export function criticalPathDurationNs(path: CriticalPath): number {
@@ -99,16 +95,23 @@ export interface OperationTime {
 
 /** Exclusive critical-path time per service/operation, largest first. */
 export function criticalPathTimeByOperation(paths: Iterable<CriticalPath>): OperationTime[] {
-  const totals = new Map<string, OperationTime>();
+  // Nested maps rather than a concatenated key: no string built per section.
+  const totals = new Map<string, Map<string, OperationTime>>();
   for (const path of paths) {
     for (const section of path.sections) {
-      const key = `${section.service}\u0000${section.operation}`;
-      const entry = totals.get(key);
+      let byOperation = totals.get(section.service);
+      if (byOperation === undefined) {
+        byOperation = new Map();
+        totals.set(section.service, byOperation);
+      }
+      const entry = byOperation.get(section.operation);
       if (entry) entry.timeNs += section.endNs - section.startNs;
-      else totals.set(key, { service: section.service, operation: section.operation, timeNs: section.endNs - section.startNs });
+      else byOperation.set(section.operation, { service: section.service, operation: section.operation, timeNs: section.endNs - section.startNs });
     }
   }
-  return [...totals.values()].sort((a, b) => b.timeNs - a.timeNs);
+  const all: OperationTime[] = [];
+  for (const byOperation of totals.values()) for (const entry of byOperation.values()) all.push(entry);
+  return all.sort((a, b) => b.timeNs - a.timeNs);
 }
 
 /** Exclusive critical-path time per service, largest first. */

@@ -23,7 +23,15 @@ export function idToHex(value: string, hexLength: 16 | 32): string | undefined {
 }
 
 export function bytesToHex(bytes: Uint8Array, hexLength: 16 | 32): string | undefined {
-  if (bytes.length === 0) return undefined;
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').padStart(hexLength, '0');
-  return hex.length > hexLength || /^0+$/.test(hex) ? undefined : hex;
+  if (bytes.length === 0 || bytes.length * 2 > hexLength) return undefined;
+  let zero = true;
+  for (let index = 0; index < bytes.length; index++) {
+    if (bytes[index] !== 0) {
+      zero = false;
+      break;
+    }
+  }
+  if (zero) return undefined;
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return hex.length === hexLength ? hex : hex.padStart(hexLength, '0');
 }

@@ -142,18 +142,27 @@ export function buildTraceTree(spans: readonly Span[]): TraceTree {
   }
 
   // Parent cycles leave nodes unreachable from any root: break each cycle by promoting one node to a root.
-  const reached = new Set<SpanNode>();
-  const visit = (start: SpanNode): void => {
-    const stack = [start];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (reached.has(current)) continue;
-      reached.add(current);
-      for (const child of current.children) stack.push(child);
-    }
-  };
-  for (const root of roots) visit(root);
-  if (reached.size < nodes.length) {
+  // Counting first avoids a visited-set allocation for the (usual) acyclic trace: a walk from the roots
+  // cannot loop, because every node has at most one parent.
+  let reachable = 0;
+  const stack: SpanNode[] = [...roots];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    reachable++;
+    for (const child of current.children) stack.push(child);
+  }
+  if (reachable < nodes.length) {
+    const reached = new Set<SpanNode>();
+    const visit = (start: SpanNode): void => {
+      const pending = [start];
+      while (pending.length > 0) {
+        const current = pending.pop()!;
+        if (reached.has(current)) continue;
+        reached.add(current);
+        for (const child of current.children) pending.push(child);
+      }
+    };
+    for (const root of roots) visit(root);
     for (const node of nodes) {
       if (reached.has(node) || node.parent === undefined) continue;
       const siblings = node.parent.children;
@@ -180,7 +189,7 @@ export function buildTraceTree(spans: readonly Span[]): TraceTree {
   }
 
   for (const node of nodes) {
-    node.children.sort((a, b) => a.startNs - b.startNs || a.endNs - b.endNs);
+    if (node.children.length > 1) node.children.sort((a, b) => a.startNs - b.startNs || a.endNs - b.endNs);
     if (node.parent !== undefined) node.async = isAsyncChild(node, node.parent, followsFrom.has(node));
   }
   roots = roots.sort((a, b) => a.startNs - b.startNs || a.endNs - b.endNs);

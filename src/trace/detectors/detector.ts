@@ -83,12 +83,7 @@ export interface Detector {
   detect(context: DetectorContext): Finding[];
 }
 
-/** Iterates every node of a tree, depth first. */
-export function* nodesOf(tree: TraceTree): Generator<SpanNode> {
-  const stack = [...tree.roots];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    yield node;
-    for (let index = node.children.length - 1; index >= 0; index--) stack.push(node.children[index]!);
-  }
+/** Every node of a tree (in arrival order). */
+export function nodesOf(tree: TraceTree): Iterable<SpanNode> {
+  return tree.byId.values();
 }
