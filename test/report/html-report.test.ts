@@ -223,3 +223,19 @@ test('comparison verdicts: a candidate twice as slow on GET /a is a p99 regressi
   assert.match(hostile, /^data-request="[^"]*" data-verdict="no significant change"/);
   await assert.rejects(writeReport([join(dir, 'before.json'), join(dir, 'after.json')], join(dir, 'c.html'), { baseRuns: 2 }), (error) => isPerfloopError(error) && error.field === '--base-runs');
 });
+
+test('degenerate runs render without NaN: no intervals, only warm-up, only errors', () => {
+  const empty = syntheticRun({ id: 'empty', intervals: [] });
+  const warmOnly = syntheticRun({ id: 'warm', intervals: [{ warmup: true, requests: { r: { latenciesUs: [1000, 2000] } } }] });
+  const allErrors = syntheticRun({ id: 'errors', intervals: [{ requests: { r: { latenciesUs: [1000, 1000, 1000, 1000], errors: 4 } } }], valid: false, reasons: ['generator lag p99 12 ms > 10 ms'] });
+  for (const run of [empty, warmOnly, allErrors]) {
+    const html = renderHtmlReport({ runs: [run] });
+    assert.ok(!/NaN|Infinity|undefined/.test(html), `${run.id}: no NaN/Infinity/undefined in the output`);
+    assert.match(html, /data-chart="latency-0"/);
+  }
+  assert.equal(metricText(renderHtmlReport({ runs: [empty] }), 'throughput'), '0/s');
+  assert.equal(metricText(renderHtmlReport({ runs: [warmOnly] }), 'p99'), '0µs');
+  const invalid = renderHtmlReport({ runs: [allErrors] });
+  assert.match(invalid, /data-verdict="invalid"/);
+  assert.equal(metricText(invalid, 'errors'), '4 (100.00%)');
+});
