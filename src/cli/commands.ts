@@ -10,5 +10,6 @@ import { labCommand } from './commands/lab.js';
 import { sweepCommand } from './commands/sweep.js';
 import { uslCommand } from './commands/usl.js';
 import { compareCommand } from './commands/compare.js';
+import { checkCommand } from './commands/check.js';
 
-export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand];
+export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand, checkCommand];
