@@ -57,7 +57,7 @@ td.statuses{text-align:left;color:var(--muted);white-space:normal;min-width:90px
 thead th{color:var(--muted);font-weight:600}tfoot tr.total th,tfoot tr.total td{font-weight:600;border-top:2px solid var(--line)}
 table.health{margin:6px 0}table.health td{text-align:left}
 .findings{padding-left:0;list-style:none}.finding{background:var(--card);border-radius:6px;padding:8px 12px;margin:8px 0}
-.finding h4{margin:0 0 4px}.finding dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
+.finding h4{margin:0 0 4px}details>summary{cursor:pointer;color:var(--muted);margin:6px 0}.finding dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
 .finding dt{color:var(--muted)}.finding dd{margin:0}.finding .saving{font-weight:600;color:var(--ok)}
 .verdicts td:first-child,.verdicts th:first-child{text-align:left}
 .better{color:var(--ok);font-weight:600}.worse{color:var(--bad);font-weight:600}.same{color:var(--muted)}

@@ -16,7 +16,8 @@ const r1 = (value: number): string => (Math.round(value * 10) / 10).toString();
 
 function tierDecomposition(cohorts: readonly CohortView[]): string {
   if (cohorts.length === 0) return '';
-  const tiers = [...new Set(cohorts.flatMap((cohort) => cohort.tiers.map((tier) => tier.tier)))];
+  // Tiers with no time in any cohort are left out of the bars and the legend.
+  const tiers = [...new Set(cohorts.flatMap((cohort) => cohort.tiers.filter((tier) => tier.us > 0).map((tier) => tier.tier)))];
   const tierClass = (tier: string): string => `t${tiers.indexOf(tier) % TIER_COLOURS}`;
   const widestUs = Math.max(1, ...cohorts.map((cohort) => cohort.tiers.reduce((sum, tier) => sum + tier.us, 0)));
   const rowHeight = 34;
@@ -26,7 +27,7 @@ function tierDecomposition(cohorts: readonly CohortView[]): string {
     const y = 5 + index * rowHeight;
     let x = 120;
     const sumUs = cohort.tiers.reduce((sum, tier) => sum + tier.us, 0);
-    const segments = cohort.tiers.map((tier) => {
+    const segments = cohort.tiers.filter((tier) => tier.us > 0).map((tier) => {
       const width = (tier.us / widestUs) * plotWidth;
       const share = sumUs > 0 ? (tier.us / sumUs) * 100 : 0;
       const title = `${cohort.cohort} · ${tier.tier}: ${formatUs(tier.us)} (${share.toFixed(0)}%)`;
@@ -48,19 +49,30 @@ function tierDecomposition(cohorts: readonly CohortView[]): string {
   );
 }
 
+/** Findings shown open; the rest sit in a collapsed list (detectors can fire on dozens of similar reads). */
+export const OPEN_FINDINGS = 5;
+
+function findingItem(finding: FindingView, rank: number): string {
+  return (
+    `<li class="finding" data-finding-rank="${rank}" data-detector="${escapeHtml(finding.detector)}"><h4>${rank}. ${escapeHtml(finding.title)}</h4>` +
+    `<dl><dt>where</dt><dd>${escapeHtml(finding.where)}</dd>` +
+    `<dt>predicted saving</dt><dd class="saving">p99 −${escapeHtml(formatUs(finding.savingP99Us))} · p50 −${escapeHtml(formatUs(finding.savingP50Us))} · ${(finding.share * 100).toFixed(1)}% of requests affected</dd>` +
+    (finding.evidence ? `<dt>evidence</dt><dd>${escapeHtml(finding.evidence)}</dd>` : '') +
+    (finding.fix ? `<dt>fix</dt><dd>${escapeHtml(finding.fix)}</dd>` : '') +
+    (finding.tradeOff ? `<dt>trade-off</dt><dd>${escapeHtml(finding.tradeOff)}</dd>` : '') +
+    `</dl></li>`
+  );
+}
+
 function findingsList(findings: readonly FindingView[]): string {
   if (findings.length === 0) return '<p class="note" data-findings="0">No findings: no detector fired.</p>';
-  const items = findings.map(
-    (finding, index) =>
-      `<li class="finding" data-finding-rank="${index + 1}" data-detector="${escapeHtml(finding.detector)}"><h4>${index + 1}. ${escapeHtml(finding.title)}</h4>` +
-      `<dl><dt>where</dt><dd>${escapeHtml(finding.where)}</dd>` +
-      `<dt>predicted saving</dt><dd class="saving">p99 −${escapeHtml(formatUs(finding.savingP99Us))} · p50 −${escapeHtml(formatUs(finding.savingP50Us))} · ${(finding.share * 100).toFixed(1)}% of requests affected</dd>` +
-      (finding.evidence ? `<dt>evidence</dt><dd>${escapeHtml(finding.evidence)}</dd>` : '') +
-      (finding.fix ? `<dt>fix</dt><dd>${escapeHtml(finding.fix)}</dd>` : '') +
-      (finding.tradeOff ? `<dt>trade-off</dt><dd>${escapeHtml(finding.tradeOff)}</dd>` : '') +
-      `</dl></li>`,
+  const open = findings.slice(0, OPEN_FINDINGS).map((finding, index) => findingItem(finding, index + 1));
+  const more = findings.slice(OPEN_FINDINGS).map((finding, index) => findingItem(finding, OPEN_FINDINGS + index + 1));
+  return (
+    `<div data-findings="${findings.length}"><ol class="findings">${open.join('')}</ol>` +
+    (more.length > 0 ? `<details><summary>${more.length} more finding${more.length === 1 ? '' : 's'}</summary><ol class="findings" start="${OPEN_FINDINGS + 1}">${more.join('')}</ol></details>` : '') +
+    `</div>`
   );
-  return `<ol class="findings" data-findings="${findings.length}">${items.join('')}</ol>`;
 }
 
 /** Operations shown in the critical-path table; the rest are summed into one row. */
