@@ -2,10 +2,13 @@
 import { stringAttribute, type Span } from '../span.js';
 import type { SpanNode } from '../span-tree.js';
 
-/** The service that served a client call: its server child's service, else peer.service / server.address. */
+/** The service that served a client call: its server child's service, else peer.service / server.address / the URL's host. */
 export function downstreamService(node: SpanNode): string | undefined {
   for (const child of node.children) if (child.span.kind === 'server' || child.span.kind === 'consumer') return child.span.service;
-  return stringAttribute(node.span, 'peer.service') ?? stringAttribute(node.span, 'server.address');
+  const named = stringAttribute(node.span, 'peer.service') ?? stringAttribute(node.span, 'server.address');
+  if (named !== undefined) return named;
+  const url = stringAttribute(node.span, 'url.full');
+  return url === undefined ? undefined : /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]+)/i.exec(url)?.[1];
 }
 
 export function statementOf(span: Span): string | undefined {
