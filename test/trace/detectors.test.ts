@@ -13,6 +13,7 @@ import { serialisationPointDetector } from '../../src/trace/detectors/serialisat
 import { retriesDetector } from '../../src/trace/detectors/retries.js';
 import { syncSideEffectDetector } from '../../src/trace/detectors/sync-side-effect.js';
 import { largePayloadDetector } from '../../src/trace/detectors/large-payload.js';
+import { concurrencyWavesDetector } from '../../src/trace/detectors/concurrency-waves.js';
 import { normaliseStatement } from '../../src/trace/normalise-statement.js';
 import type { Span } from '../../src/trace/span.js';
 import { BASE_NS, buildSpans, hexId, msToNs, type SpanSpec } from './trace-builder.js';
@@ -194,6 +195,30 @@ test('pool-saturation fires on a 20 ms lock wait on the path of every request', 
 
 test('pool-saturation near miss: an uncontended 50 µs lock wait does not fire', () => {
   assert.equal(findings(poolSaturationDetector, many(5, () => lockTrace(0.05))).length, 0);
+});
+
+// --- concurrency waves ----------------------------------------------------------------------------------
+/** Eight 10 ms queries issued together through a pool of `slots` (waves back to back), or with `gapMs` between waves. */
+const waves = (slots: number, gapMs = 0): SpanSpec[] => [
+  { id: 'root', name: 'GET /batch', service: 'api', kind: 'server', start: 0, end: 100 },
+  ...Array.from({ length: 8 }, (_, i) => {
+    const start = 5 + Math.floor(i / slots) * (10 + gapMs);
+    return { id: `q${i}`, parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client' as const, start, end: start + 10, attributes: db(`SELECT * FROM t${i}`) };
+  }),
+];
+
+test('concurrency-waves fires when eight calls run two at a time, back to back (saves 30 ms)', () => {
+  const [finding, ...rest] = findings(concurrencyWavesDetector, buildSpans('waves', waves(2)));
+  assert.equal(rest.length, 0);
+  assert.equal(finding!.evidence.details.call, 'pg.query:SELECT');
+  assert.deepEqual(finding!.evidence.counts, { maxCalls: 8, maxConcurrent: 2, traces: 1 });
+  // Four 10 ms waves (5–45 ms) become one (5–15 ms): the parent ends 30 ms earlier.
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 30_000, p99: 30_000 });
+});
+
+test('concurrency-waves near misses: all eight at once, or waves separated by 5 ms of work, do not fire', () => {
+  assert.equal(findings(concurrencyWavesDetector, buildSpans('waves', waves(8))).length, 0);
+  assert.equal(findings(concurrencyWavesDetector, buildSpans('waves', waves(2, 5))).length, 0);
 });
 
 // --- serialisation point --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /** The detectors `analyzeTraces` runs by default, in report order. */
 import type { Detector } from './detector.js';
+import { concurrencyWavesDetector } from './concurrency-waves.js';
 import { connectionPerRequestDetector } from './connection-per-request.js';
 import { largePayloadDetector } from './large-payload.js';
 import { nPlusOneDetector } from './n-plus-one.js';
@@ -18,6 +19,7 @@ export const ALL_DETECTORS: readonly Detector[] = [
   slowQueryDetector,
   connectionPerRequestDetector,
   poolSaturationDetector,
+  concurrencyWavesDetector,
   serialisationPointDetector,
   retriesDetector,
   syncSideEffectDetector,
