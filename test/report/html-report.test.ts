@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { writeReport } from '../../src/report/html-report-writer.js';
 import { timelineOf } from '../../src/report/html/run-timeline.js';
@@ -238,4 +240,21 @@ test('degenerate runs render without NaN: no intervals, only warm-up, only error
   const invalid = renderHtmlReport({ runs: [allErrors] });
   assert.match(invalid, /data-verdict="invalid"/);
   assert.equal(metricText(invalid, 'errors'), '4 (100.00%)');
+});
+
+test('the perfloop binary: report prints the path (exit 0); no run file or a bad one exits 2 naming it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-report-'));
+  const runPath = join(dir, 'base.json');
+  await writeFile(runPath, JSON.stringify(goldenRun()));
+  const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const ok = spawnSync(process.execPath, [main, 'report', runPath], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, `${join(dir, 'base.html')}\n`);
+  assert.equal(metricText(await readFile(join(dir, 'base.html'), 'utf8'), 'p99'), '99.0ms');
+  const none = spawnSync(process.execPath, [main, 'report'], { encoding: 'utf8' });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /RUN: give at least one run file/);
+  const missing = spawnSync(process.execPath, [main, 'report', join(dir, 'nope.json')], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nope\.json: cannot read file \(ENOENT\)/);
 });
