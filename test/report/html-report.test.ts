@@ -258,3 +258,22 @@ test('the perfloop binary: report prints the path (exit 0); no run file or a bad
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /nope\.json: cannot read file \(ENOENT\)/);
 });
+
+test('knee search: the knee rate, the first failing rate and SLO met/missed per step', () => {
+  const sweep = sampleSweep();
+  const knee = {
+    ...sweep,
+    model: 'open' as const,
+    mode: 'knee' as const,
+    steps: sweep.steps.map((step) => ({ ...step, sloMet: step.summary.p99Us < 100_000 })),
+    knee: { slo: { p99MaxUs: 100_000, maxErrorRate: 0.01, text: 'p99<100ms' }, kneeRatePerSec: 20, firstFailingRatePerSec: 40, stepOrder: [0, 1, 2, 3, 4], stopReason: 'bracketed within 10%' },
+  };
+  const html = renderHtmlReport({ runs: [], sweep: knee });
+  assert.match(html, /data-knee="20"/);
+  assert.ok(html.includes('Knee for p99&lt;100ms: 20/s (first failing: 40/s) — bracketed within 10%'));
+  // p99 per step is 3 × mean latency: 30, 36.6, 46.2, 69.9 ms meet 100 ms; 135.3 ms (N = 40) misses.
+  assert.equal(html.match(/class="better">met</g)?.length, 4);
+  assert.equal(html.match(/class="worse">missed</g)?.length, 1);
+  assert.ok(html.includes('SLO p99&lt;100ms'));
+  assert.ok(html.includes("concurrency N = X·R (implied by Little's law)") || html.includes('concurrency N = X·R (implied by Little&#39;s law)'));
+});
