@@ -11,5 +11,6 @@ import { sweepCommand } from './commands/sweep.js';
 import { uslCommand } from './commands/usl.js';
 import { compareCommand } from './commands/compare.js';
 import { checkCommand } from './commands/check.js';
+import { historyCommand } from './commands/history.js';
 
-export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand, checkCommand];
+export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand, checkCommand, historyCommand];
