@@ -36,7 +36,7 @@ svg{width:100%;height:auto;display:block;overflow:visible}
 svg text{fill:var(--muted);font-size:12px}svg .axis-label{fill:var(--fg)}
 .grid{stroke:var(--grid);stroke-width:1}.frame{fill:none;stroke:var(--line)}
 .series.line{fill:none;stroke:currentColor;stroke-width:1.8;stroke-linejoin:round}.series.dashed{stroke-dasharray:6 4}
-.series.bars,.series.points{fill:currentColor}.series.points circle{stroke:var(--card);stroke-width:1.5}
+.series.bars,.series.points{fill:currentColor}.series.band-fill{fill:currentColor;fill-opacity:.14;stroke:none}.series.points circle{stroke:var(--card);stroke-width:1.5}
 .band rect{fill:var(--band)}.b-linear rect{fill:rgba(27,158,119,.10)}.b-contention rect{fill:rgba(224,115,28,.10)}.b-coherence rect{fill:rgba(201,48,62,.12)}.band text{font-size:11px}
 .marker line{stroke:currentColor;stroke-dasharray:4 3;stroke-width:1.5}.marker text{fill:currentColor;font-weight:600}
 .hover rect{fill:transparent}.hover rect:hover{fill:var(--band)}

@@ -14,8 +14,12 @@ export interface ChartSeries {
   label: string;
   /** CSS class that colours the series, e.g. `c-p99`. */
   className: string;
-  /** `step` holds each point's y until the next point's x (interval data); NaN y breaks the line. */
-  kind: 'line' | 'step' | 'bars' | 'points';
+  /**
+   * `step` holds each point's y until the next point's x (interval data); NaN y breaks the line.
+   * `band` fills, step-wise, between `lowerPoints` and `points` (same x values), e.g. p90…p99.
+   */
+  kind: 'line' | 'step' | 'bars' | 'points' | 'band';
+  lowerPoints?: readonly Point[];
   points: readonly Point[];
   dashed?: boolean;
   /** `step`: where the last step ends; `bars`: bar width, both in x units. */
@@ -122,8 +126,34 @@ function pathOf(series: ChartSeries, x: Scale, y: Scale): string {
   return d;
 }
 
+/** Closed step-wise outlines between lower and upper, one per run of finite values. */
+function bandPath(series: ChartSeries, x: Scale, y: Scale): string {
+  const lower = series.lowerPoints ?? [];
+  const segments: { x0: number; x1: number; low: number; high: number }[][] = [];
+  let current: { x0: number; x1: number; low: number; high: number }[] = [];
+  series.points.forEach(([px, high], index) => {
+    const low = lower[index]?.[1] ?? Number.NaN;
+    if (!Number.isFinite(high) || !Number.isFinite(low)) {
+      if (current.length > 0) segments.push(current);
+      current = [];
+      return;
+    }
+    const x1 = series.points[index + 1]?.[0] ?? series.stepEndX ?? px;
+    current.push({ x0: x.toPx(px), x1: x.toPx(x1), low: y.toPx(low), high: y.toPx(high) });
+  });
+  if (current.length > 0) segments.push(current);
+  return segments
+    .map((segment) => {
+      const upper = segment.map((step, i) => `${i === 0 ? 'M' : 'L'}${r1(step.x0)} ${r1(step.high)}L${r1(step.x1)} ${r1(step.high)}`).join('');
+      const back = [...segment].reverse().map((step) => `L${r1(step.x1)} ${r1(step.low)}L${r1(step.x0)} ${r1(step.low)}`).join('');
+      return `${upper}${back}Z`;
+    })
+    .join('');
+}
+
 function renderSeries(series: ChartSeries, x: Scale, y: Scale, yBase: number): string {
   const cls = `series ${series.className}`;
+  if (series.kind === 'band') return `<path class="${cls} band-fill" d="${bandPath(series, x, y)}"/>`;
   if (series.kind === 'bars') {
     const width = series.barWidthX ?? 1;
     const rects = series.points

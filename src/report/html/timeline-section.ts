@@ -53,6 +53,12 @@ function latencyChart(view: RunView): string {
     points: view.timeline.map((bucket) => [startSec(bucket), bucket.count > 0 ? y(pick(bucket)) : Number.NaN] as const),
     stepEndX: endSec(view.timeline),
   });
+  const band = (label: string, className: string, low: (bucket: TimelineBucket) => number, high: (bucket: TimelineBucket) => number): ChartSeries => ({
+    ...series(label, className, high),
+    kind: 'band',
+    inLegend: false,
+    lowerPoints: view.timeline.map((bucket) => [startSec(bucket), bucket.count > 0 ? y(low(bucket)) : Number.NaN] as const),
+  });
   return renderChart({
     id: `latency-${view.index}`,
     title: `Latency over time (from intended start), per ${view.run.intervalMs} ms interval`,
@@ -66,6 +72,9 @@ function latencyChart(view: RunView): string {
       format: formatTick,
     },
     series: [
+      band('p99…max', 'c-max', (bucket) => bucket.latencyP99Us, (bucket) => bucket.latencyMaxUs),
+      band('p90…p99', 'c-p99', (bucket) => bucket.latencyP90Us, (bucket) => bucket.latencyP99Us),
+      band('p50…p90', 'c-p90', (bucket) => bucket.latencyP50Us, (bucket) => bucket.latencyP90Us),
       series('max', 'c-max', (bucket) => bucket.latencyMaxUs),
       series('p99', 'c-p99', (bucket) => bucket.latencyP99Us),
       series('p90', 'c-p90', (bucket) => bucket.latencyP90Us),
