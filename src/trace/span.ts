@@ -74,7 +74,8 @@ export function numberAttribute(span: Span, key: string): number | undefined {
 
 /** The database system (postgresql, redis, …), whichever convention the instrumentation used. */
 export function dbSystem(span: Span): string | undefined {
-  return stringAttribute(span, 'db.system.name') ?? stringAttribute(span, 'db.system');
+  const value = span.attributes['db.system.name'] ?? span.attributes['db.system'];
+  return typeof value === 'string' ? value : undefined;
 }
 
 const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey']);

@@ -15,12 +15,11 @@ export const largePayloadDetector: Detector = {
     const limit = context.thresholds.largePayloadBytes;
     const builders = new Map<string, FindingBuilder>();
     for (const trace of context.traces) {
-      const selfOnPathNs = new Map<string, number>();
-      for (const section of trace.path.sections) selfOnPathNs.set(section.spanId, (selfOnPathNs.get(section.spanId) ?? 0) + section.endNs - section.startNs);
       for (const node of nodesOf(trace.tree)) {
         let bytes = 0;
         let key = '';
         for (const sizeKey of SIZE_KEYS) {
+          if (node.span.attributes[sizeKey] === undefined) continue;
           const size = numberAttribute(node.span, sizeKey);
           if (size !== undefined && size > bytes) {
             bytes = size;
@@ -33,7 +32,9 @@ export const largePayloadDetector: Detector = {
         builder.add('payloads');
         builder.max('maxBytes', bytes);
         builder.details.attribute = key;
-        const savedNs = Math.round((selfOnPathNs.get(node.span.spanId) ?? 0) * (1 - limit / bytes));
+        let selfOnPathNs = 0;
+        for (const section of trace.path.sections) if (section.spanId === node.span.spanId) selfOnPathNs += section.endNs - section.startNs;
+        const savedNs = Math.round(selfOnPathNs * (1 - limit / bytes));
         if (savedNs > 0) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, node.endNs - node.startNs - savedNs);
       }
     }

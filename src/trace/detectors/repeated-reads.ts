@@ -11,18 +11,19 @@ import { FindingBuilder } from './finding-builder.js';
 import { statementOf } from './span-target.js';
 
 function readKey(span: Span): string | undefined {
+  if (span.kind !== 'client') return undefined;
   if (isDbCall(span)) {
     const statement = statementOf(span);
     const operation = stringAttribute(span, 'db.operation.name');
     if (statement === undefined || !(/^\s*select\b/i.test(statement) || operation?.toUpperCase() === 'SELECT')) return undefined;
+    if (!hasPlaceholders(statement)) return `db ${span.service} ${statement}`;
     const parameters = Object.keys(span.attributes)
       .filter((key) => key.startsWith('db.query.parameter.') || key === 'db.postgresql.values' || key === 'db.statement.parameters')
       .sort()
       .map((key) => `${key}=${JSON.stringify(span.attributes[key])}`);
-    if (parameters.length === 0 && hasPlaceholders(statement)) return undefined;
-    return `db ${span.service} ${statement.replace(/\s+/g, ' ').trim()} ${parameters.join(' ')}`;
+    return parameters.length === 0 ? undefined : `db ${span.service} ${statement} ${parameters.join(' ')}`;
   }
-  if (span.kind === 'client' && stringAttribute(span, 'http.request.method') === 'GET') {
+  if (stringAttribute(span, 'http.request.method') === 'GET') {
     const url = stringAttribute(span, 'url.full');
     return url === undefined ? undefined : `http ${span.service} GET ${url}`;
   }

@@ -16,6 +16,8 @@ export const retriesDetector: Detector = {
       for (const parent of nodesOf(trace.tree)) {
         if (parent.children.length < 2) continue;
         const calls = parent.children.filter((child) => child.span.kind === 'client' && !child.async);
+        // No failed call, no retry: skip building target keys (the common case).
+        if (!calls.some((call) => failed(call.span))) continue;
         let run: SpanNode[] = [];
         let runKey = '';
         const flush = (): void => {

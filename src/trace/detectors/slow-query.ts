@@ -5,12 +5,18 @@
  */
 import { isDbCall } from '../span.js';
 import { normaliseStatement } from '../normalise-statement.js';
-import { criticalPathDurationNs } from '../critical-path.js';
+import { criticalPathDurationNs, type CriticalPathSection } from '../critical-path.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { isConnectSpan, statementOf } from './span-target.js';
 
 const DOMINANT_SHARE = 0.5;
+
+function onPathNs(sections: readonly CriticalPathSection[], spanId: string): number {
+  let total = 0;
+  for (const section of sections) if (section.spanId === spanId) total += section.endNs - section.startNs;
+  return total;
+}
 const DOMINANT_MIN_NS = 10e6;
 
 export const slowQueryDetector: Detector = {
@@ -21,12 +27,11 @@ export const slowQueryDetector: Detector = {
     const builders = new Map<string, FindingBuilder>();
     for (const trace of context.traces) {
       const pathNs = criticalPathDurationNs(trace.path);
-      const onPathNs = new Map<string, number>();
-      for (const section of trace.path.sections) onPathNs.set(section.spanId, (onPathNs.get(section.spanId) ?? 0) + section.endNs - section.startNs);
       for (const node of nodesOf(trace.tree)) {
-        if (!isDbCall(node.span) || isConnectSpan(node.span)) continue;
         const durationNs = node.endNs - node.startNs;
-        const dominant = durationNs >= DOMINANT_MIN_NS && (onPathNs.get(node.span.spanId) ?? 0) > DOMINANT_SHARE * pathNs;
+        if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
+        if (!isDbCall(node.span) || isConnectSpan(node.span)) continue;
+        const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
         if (durationNs <= thresholdNs && !dominant) continue;
         const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
         const builder = builderFor(builders, `${node.span.service}\u0000${statement}`, () => {
