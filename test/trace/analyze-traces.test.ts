@@ -77,7 +77,7 @@ test('findings are ranked by p99 saving by default and by p50 on request; the do
   assert.deepEqual(roundTripped, byP99);
   const text = renderFindings(byP99);
   assert.match(text, /^Traces: 10 \(21 spans\)/);
-  assert.match(text, /1\. \[sync-side-effect\] Synchronous side effect in the request path: POST → notifications\n   where: api POST \/orders · 10% of requests\n   predicted saving: p50 0µs, p99 150\.0ms\n/);
+  assert.match(text, /1\. \[sync-side-effect\] Synchronous side effect in the request path: POST → notifications\n {3}where: api POST \/orders · 10% of requests\n {3}predicted saving: p50 0µs, p99 150\.0ms\n/);
 });
 
 test('an empty span list gives an empty, valid analysis', () => {
