@@ -93,14 +93,19 @@ export class Recorder {
     stats.serviceTime.record(outcome.endUs - outcome.sentUs);
   }
 
-  /** Keeps a uniform sample of traced requests (reservoir sampling, bounded memory). */
-  sample(sample: TraceSample): void {
+  /**
+   * Reservoir sampling of traced requests (Algorithm R): returns the slot a new sample should take, or
+   * -1 to skip it. Deciding before the sample is built keeps long runs from churning garbage.
+   */
+  reserveSample(): number {
     this.samplesSeen++;
-    if (this.samples.length < this.samplesCap) this.samples.push(sample);
-    else {
-      const slot = Math.floor(Math.random() * this.samplesSeen);
-      if (slot < this.samplesCap) this.samples[slot] = sample;
-    }
+    if (this.samples.length < this.samplesCap) return this.samples.length;
+    const slot = Math.floor(Math.random() * this.samplesSeen);
+    return slot < this.samplesCap ? slot : -1;
+  }
+
+  putSample(slot: number, sample: TraceSample): void {
+    this.samples[slot] = sample;
   }
 
   /**

@@ -14,7 +14,7 @@ import { planIntervals } from './interval-plan.js';
 import { hashUniform, weightedPicker } from './random.js';
 import { Recorder } from './recorder.js';
 import type { ClosedPhase, Scenario } from './scenario.js';
-import { requestTraceIds, traceparentHeader } from './trace-context.js';
+import { requestTraceIds, traceparentFor } from './trace-context.js';
 
 /** What the runner needs from a transport: send request i, call back once. */
 export interface RequestSender {
@@ -72,17 +72,17 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
     const nowUs = sinceStartUs();
     recorder.scheduled(intendedUs);
     recorder.dispatched(nowUs, Math.max(0, nowUs - intendedUs));
-    const ids = requestTraceIds(options.runTraceId, requestNumber);
     const sampled = options.traceSampleRate > 0 && hashUniform(scenario.seed + 0x7ace, requestNumber) < options.traceSampleRate;
     inFlight++;
-    sender.send(requestIndex, ['traceparent', traceparentHeader(ids, sampled)], (result) => {
+    sender.send(requestIndex, ['traceparent', traceparentFor(options.runTraceId, requestNumber, sampled)], (result) => {
       inFlight--;
       const endUs = result.endUs - startUs;
       const outcome = { name: request.name, intendedUs, sentUs: result.sentUs - startUs, written: result.written, endUs, status: result.status, bytesReceived: result.bytesReceived };
       recorder.record(result.error ? { ...outcome, error: result.error } : outcome, request.expectStatus);
-      if (sampled) {
-        recorder.sample({
-          ...ids,
+      const slot = sampled ? recorder.reserveSample() : -1;
+      if (slot >= 0) {
+        recorder.putSample(slot, {
+          ...requestTraceIds(options.runTraceId, requestNumber),
           name: request.name,
           intendedStartMs: intendedUs / 1000,
           latencyUs: Math.max(0, endUs - intendedUs),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateIntervals } from '../../src/core/run-aggregate.js';
+import type { RunFile } from '../../src/core/run-file.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { scenarioFromUrl } from '../../src/load/scenario-from-flags.js';
 import { deadUrl, delayServer, misbehavingServer } from '../helpers/test-servers.js';
@@ -9,11 +10,18 @@ test('a server with a known latency distribution: percentiles land on it', async
   // Every 50th request takes 100 ms, the rest 5 ms: p50 ≈ 5 ms, p99 ≈ 100 ms (2% of requests are slow).
   const server = await delayServer((n) => (n % 50 === 49 ? 100 : 5));
   try {
-    const run = await runLoad(scenarioFromUrl(`${server.url}/`, { ratePerSec: 200, duration: '3s' }));
+    // On a machine busy with other work the generator may fall behind; its self-check then marks the run
+    // invalid and the numbers are not the target's. Such runs are retried; valid runs must be right.
+    let run: RunFile | undefined;
+    for (let attempt = 0; attempt < 3 && !run?.health.valid; attempt++) {
+      const before = server.count();
+      run = await runLoad(scenarioFromUrl(`${server.url}/`, { ratePerSec: 200, duration: '3s' }));
+      assert.equal(server.count() - before, 600);
+    }
+    assert.ok(run?.health.valid, `no valid run in 3 attempts: ${run?.health.reasons.join('; ')}`);
     const { latency, count, ok } = run.summary.total;
     assert.equal(count, 600);
     assert.equal(ok, 600);
-    assert.equal(server.count(), 600);
     // Lower bounds are exact (a request cannot beat its delay); upper bounds leave room for a busy CI machine.
     assert.ok(latency.p50Us >= 5000 && latency.p50Us < 25_000, `p50 ${latency.p50Us}`);
     assert.ok(latency.p90Us < 60_000, `p90 ${latency.p90Us}`);
