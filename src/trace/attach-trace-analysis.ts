@@ -10,7 +10,7 @@ import type { Span } from './span.js';
 import type { TraceAnalysis } from './trace-analysis.js';
 
 export interface AttachOptions {
-  /** Spans are considered flushed when none arrived for this long (default 700 ms). */
+  /** Spans are considered flushed when none arrived for this long (default 1 s: batch exporters on a busy machine lag). */
   quietMs?: number;
   /** Give up waiting after this long (default 5 s). */
   maxWaitMs?: number;
@@ -38,7 +38,7 @@ export function spansOfRun(run: RunFile, spans: readonly Span[]): Span[] {
 }
 
 export async function attachTraceAnalysis(run: RunFile, receiver: TraceReceiver, options: AttachOptions = {}): Promise<{ run: RunFile; analysis: TraceAnalysis }> {
-  await waitForQuiet(receiver, options.quietMs ?? 700, options.maxWaitMs ?? 5000);
+  await waitForQuiet(receiver, options.quietMs ?? 1000, options.maxWaitMs ?? 8000);
   const samples = run.traces?.samples ?? [];
   const analysis = analyzeTraces(spansOfRun(run, receiver.spans()), { ...options.analysis, samples });
   const traces = run.traces ?? { sampleRate: 0, samples: [], samplesCap: 1 };
