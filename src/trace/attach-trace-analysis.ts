@@ -12,7 +12,7 @@ import type { TraceAnalysis } from './trace-analysis.js';
 export interface AttachOptions {
   /** Spans are considered flushed when none arrived for this long (default 1 s: batch exporters on a busy machine lag). */
   quietMs?: number;
-  /** Give up waiting after this long (default 5 s). */
+  /** Give up waiting after this long (default 8 s). */
   maxWaitMs?: number;
   analysis?: Omit<AnalyzeTracesOptions, 'samples'>;
 }
