@@ -79,7 +79,8 @@ export interface ChartSpec {
 }
 
 const WIDTH = 960;
-const MARGIN = { left: 72, right: 16, top: 12, bottom: 44 };
+// The top margin holds band labels (e.g. "warm-up"), so they never sit on a line.
+const MARGIN = { left: 72, right: 16, top: 20, bottom: 44 };
 
 const r1 = (value: number): string => (Math.round(value * 10) / 10).toString();
 
@@ -116,12 +117,14 @@ function pathOf(series: ChartSeries, x: Scale, y: Scale): string {
     }
     const sx = r1(x.toPx(px));
     const sy = r1(y.toPx(py));
-    d += `${pen ? 'L' : 'M'}${sx} ${sy}`;
-    pen = true;
     if (series.kind === 'step') {
+      // H/V commands: a step is "down/up to y, across to the next x" — about a third of the bytes of L x y pairs.
       const nextX = series.points[index + 1]?.[0] ?? series.stepEndX ?? px;
-      d += `L${r1(x.toPx(nextX))} ${sy}`;
+      d += `${pen ? `V${sy}` : `M${sx} ${sy}`}H${r1(x.toPx(nextX))}`;
+    } else {
+      d += `${pen ? 'L' : 'M'}${sx} ${sy}`;
     }
+    pen = true;
   });
   return d;
 }
@@ -144,8 +147,8 @@ function bandPath(series: ChartSeries, x: Scale, y: Scale): string {
   if (current.length > 0) segments.push(current);
   return segments
     .map((segment) => {
-      const upper = segment.map((step, i) => `${i === 0 ? 'M' : 'L'}${r1(step.x0)} ${r1(step.high)}L${r1(step.x1)} ${r1(step.high)}`).join('');
-      const back = [...segment].reverse().map((step) => `L${r1(step.x1)} ${r1(step.low)}L${r1(step.x0)} ${r1(step.low)}`).join('');
+      const upper = segment.map((step, i) => `${i === 0 ? `M${r1(step.x0)} ${r1(step.high)}` : `V${r1(step.high)}`}H${r1(step.x1)}`).join('');
+      const back = [...segment].reverse().map((step) => `V${r1(step.low)}H${r1(step.x0)}`).join('');
       return `${upper}${back}Z`;
     })
     .join('');
@@ -194,7 +197,7 @@ export function renderChart(spec: ChartSpec): string {
     if (right <= left) continue;
     parts.push(
       `<g class="band ${band.className}"><rect x="${r1(left)}" y="${plotTop}" width="${r1(right - left)}" height="${plotBottom - plotTop}"><title>${escapeHtml(band.label)}</title></rect>` +
-        `<text x="${r1((left + right) / 2)}" y="${plotTop + 12}" text-anchor="middle">${escapeHtml(band.label)}</text></g>`,
+        `<text x="${r1((left + right) / 2)}" y="${plotTop - 5}" text-anchor="middle">${escapeHtml(band.label)}</text></g>`,
     );
   }
   const grid = yt.ticks
@@ -217,7 +220,7 @@ export function renderChart(spec: ChartSpec): string {
   for (const marker of spec.markers ?? []) {
     const px = r1(x.toPx(marker.x));
     parts.push(
-      `<g class="marker ${marker.className}"><line x1="${px}" x2="${px}" y1="${plotTop}" y2="${plotBottom}"/><text x="${px}" y="${plotTop + 26}" dx="4">${escapeHtml(marker.label)}</text></g>`,
+      `<g class="marker ${marker.className}"><line x1="${px}" x2="${px}" y1="${plotTop}" y2="${plotBottom}"/><text x="${px}" y="${plotBottom - 8}" dx="5">${escapeHtml(marker.label)}</text></g>`,
     );
   }
   if (spec.hover && spec.hover.length > 0) {

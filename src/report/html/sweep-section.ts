@@ -39,7 +39,8 @@ function throughputChart(sweep: SweepFile): string {
   const fit = sweep.fit?.kind === 'converged' ? sweep.fit : undefined;
   const measured = fit ? fit.points.map((point) => [point.n, point.throughputPerSec] as const) : sweep.steps.map((step) => [step.level, step.summary.throughputPerSec] as const);
   const maxMeasuredN = Math.max(1, ...measured.map(([n]) => n));
-  const maxN = fit?.nStar ? Math.max(maxMeasuredN, fit.nStar * 1.25) : maxMeasuredN * 1.1;
+  // Room past the last point (so its dot is not clipped) and past N* (so the retrograde side shows).
+  const maxN = Math.max(maxMeasuredN * 1.05, fit?.nStar ? fit.nStar * 1.25 : 0);
   const series: ChartSeries[] = [];
   let maxX = Math.max(1, ...measured.map(([, x]) => x));
   if (fit) {
@@ -62,7 +63,7 @@ function throughputChart(sweep: SweepFile): string {
     id: 'usl',
     title: 'Throughput vs. concurrency: Universal Scalability Law',
     heightPx: 300,
-    x: { label: sweep.model === 'closed' ? 'concurrency N (users)' : 'concurrency N = X·R (implied by Little\'s law)', scale: 'linear', min: 0, max: maxN, format: formatTick },
+    x: { label: sweep.model === 'closed' ? 'concurrency N (users)' : 'concurrency N = X·R (implied by Little\'s law)', scale: 'linear', min: 0, max: maxN, format: formatTick, exact: true },
     y: { label: 'throughput (requests/s)', scale: 'linear', min: 0, max: maxX * 1.08, format: formatTick },
     series,
     bands: fit ? regimeBands(fit, maxN) : [],
