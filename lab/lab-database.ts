@@ -3,7 +3,12 @@
  * database `perfloop_lab_<pid>` on a real server (DATABASE_URL), dropped again when the lab stops.
  * Either way the schema and seed are created anew, so every lab starts from the same data.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ExchangeQueryQueue } from './pglite-query-queue.js';
 import { INDEX_SQL, SCHEMA_SQL, SEED_SQL } from './lab-schema.js';
@@ -16,6 +21,9 @@ export interface LabDatabase {
   close(): Promise<void>;
 }
 
+/** Part of the snapshot key: a new PGlite may not read an old one's data directory. */
+const PGLITE_VERSION = '0.5.14';
+
 /** Thrown when the database cannot be reached or prepared; the message says which URL and why. */
 export class LabDatabaseError extends Error {}
 
@@ -24,10 +32,9 @@ function seedSql(withIndexes: boolean): string {
 }
 
 export async function startEmbeddedDatabase(withIndexes: boolean): Promise<LabDatabase> {
-  const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketHandler } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create();
-  await db.exec(seedSql(withIndexes));
+  const db = await seededPglite();
+  if (withIndexes) await db.exec(INDEX_SQL.create.map((sql) => `${sql};`).join('\n'));
   // PGlite is one backend; each client connection gets a pglite-socket handler, and all handlers share a
   // queue that keeps one client's extended-protocol exchange (and open transaction) together.
   const queue = new ExchangeQueryQueue(db) as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'];
@@ -55,6 +62,36 @@ export async function startEmbeddedDatabase(withIndexes: boolean): Promise<LabDa
       await db.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A PGlite with the seeded schema. initdb plus seeding takes 5–15 s on a small machine; restoring a data-directory
+ * snapshot takes about 2 s, so the first start saves one (in the OS temp dir, keyed by the seed SQL and the
+ * PGlite version) and later starts load it.
+ */
+async function seededPglite(): Promise<PGlite> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const key = createHash('sha256').update(`${PGLITE_VERSION}\n${SCHEMA_SQL}\n${SEED_SQL}`).digest('hex').slice(0, 16);
+  const snapshot = join(tmpdir(), `perfloop-lab-pglite-${key}.tar`);
+  if (existsSync(snapshot)) {
+    try {
+      return await PGlite.create({ loadDataDir: new Blob([readFileSync(snapshot)]) });
+    } catch {
+      // A damaged snapshot: fall through and rebuild it.
+    }
+  }
+  const db = await PGlite.create();
+  await db.exec(seedSql(false));
+  try {
+    const dump = await db.dumpDataDir('none');
+    // Write then rename, so a concurrent start never reads half a snapshot.
+    const partial = `${snapshot}.${process.pid}.partial`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, snapshot);
+  } catch {
+    // No snapshot: the next start seeds again.
+  }
+  return db;
 }
 
 function isAlive(pid: number): boolean {

@@ -134,13 +134,13 @@ async function start(): Promise<void> {
   const forked = SERVICE_NAMES.map((name) => ({ name, child: forkService(name) }));
   const booted = Promise.all(forked.map(({ name, child }) => waitFor(name, child, 'booted')));
   booted.catch(() => undefined);
+  if (config.redisUrl) await checkRedis(config.redisUrl);
   try {
     database = config.databaseUrl ? await prepareServerDatabase(config.databaseUrl, withIndexes) : await startEmbeddedDatabase(withIndexes);
   } catch (error) {
     if (error instanceof LabDatabaseError) throw new LabStartError(error.message, 'DATABASE_URL');
     throw error;
   }
-  if (config.redisUrl) await checkRedis(config.redisUrl);
   await booted;
   const ready = forked.map(({ name, child }) => waitFor(name, child, 'ready'));
   for (const { child } of forked) send(child, { type: 'wiring', databaseUrl: database.url });

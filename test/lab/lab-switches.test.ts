@@ -86,7 +86,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
     });
 
     await t.test('cache: repeated reads hit the cache; a write invalidates', async () => {
-      // Writes an order for customer 43 (the customer of order 6), so the payload subtest lists customer 44.
+      // Writes an order for customer 43 (the customer of order 6); the payload subtest lists customer 29.
       await setFixes(lab, new Set());
       const uncached = await countDuring(lab, 'customers', async () => {
         await getJson(`${gateway}/orders/6`);
@@ -161,13 +161,15 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
 
     await t.test('payload: the full list is hundreds of KiB; the fix pages it', async () => {
       await setFixes(lab, new Set());
-      const full = await getJson<ListBody>(`${gateway}/orders?customer=44`);
+      const full = await getJson<ListBody>(`${gateway}/orders?customer=29`);
       assert.equal(full.status, 200);
-      assert.equal(full.body.orders.length, 10);
-      assert.ok(full.bytes > 150_000, `full list is ${full.bytes} bytes`);
+      // Customer 29 has orders 4, 2004, …, 18004: 10 orders of 4 lines each, every line with an 8 KiB description.
+      assert.deepEqual(full.body.orders.map((order) => order.id), Array.from({ length: 10 }, (_, i) => 4 + 2000 * i));
+      assert.equal(full.body.orders.reduce((sum, order) => sum + (order.lines?.length ?? 0), 0), 40);
+      assert.ok(full.bytes > 40 * 8192, `full list is ${full.bytes} bytes`);
       assert.equal(full.body.orders[0]?.lines?.[0]?.productDescription?.length, 8192);
       await setFixes(lab, new Set(['payload']));
-      const page = await getJson<ListBody>(`${gateway}/orders?customer=44`);
+      const page = await getJson<ListBody>(`${gateway}/orders?customer=29`);
       assert.equal(page.body.orders.length, 10);
       assert.equal(page.body.nextCursor, null);
       assert.ok(page.bytes < 3000, `page is ${page.bytes} bytes`);
@@ -175,7 +177,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       let cursor: number | null | undefined = 0;
       let pages = 0;
       while (cursor !== null && cursor !== undefined) {
-        const next: { body: ListBody } = await getJson<ListBody>(`${gateway}/orders?customer=44&limit=4&cursor=${cursor}`);
+        const next: { body: ListBody } = await getJson<ListBody>(`${gateway}/orders?customer=29&limit=4&cursor=${cursor}`);
         ids.push(...next.body.orders.map((order) => order.id));
         cursor = next.body.nextCursor;
         pages += 1;
@@ -188,7 +190,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       const spans = await sink.waitFor(
         (received) =>
           received.some((span) => span.name === 'lock.wait') &&
-          received.some((span) => (span.attributes['http.response.body.size'] as number) > 150_000) &&
+          received.some((span) => (span.attributes['http.response.body.size'] as number) > 40 * 8192) &&
           received.some((span) => span.name === 'pg.connect'),
       );
       const services = new Set(spans.map((span) => span.service));
