@@ -7,7 +7,7 @@
  * Several roots: each root is taken as running until the next-later root takes over, so the whole
  * extent of the trace is accounted for.
  */
-import type { SpanNode, TraceTree } from './span-tree.js';
+import { overlapToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
 
 export interface CriticalPathSection {
   spanId: string;
@@ -28,10 +28,13 @@ export interface CriticalPath {
   sections: CriticalPathSection[];
 }
 
+/** A synchronous child's end as its parent sees it: one that overflows its parent is truncated (Jaeger). */
+const endWithin = (child: SpanNode, parent: SpanNode): number => Math.min(child.endNs, parent.endNs);
+
 function syncChildrenByEndDesc(node: SpanNode): SpanNode[] {
   const children: SpanNode[] = [];
-  for (const child of node.children) if (!child.async && child.endNs > node.startNs) children.push(child);
-  return children.sort((a, b) => b.endNs - a.endNs || b.startNs - a.startNs);
+  for (const child of node.children) if (!child.async && child.endNs > node.startNs && child.startNs < node.endNs) children.push(child);
+  return children.sort((a, b) => endWithin(b, node) - endWithin(a, node) || b.startNs - a.startNs);
 }
 
 function emit(sections: CriticalPathSection[], node: SpanNode, startNs: number, endNs: number): void {
@@ -44,10 +47,14 @@ function walk(node: SpanNode, cursorStartNs: number, sections: CriticalPathSecti
   let cursorNs = cursorStartNs;
   const children = node.children.length === 0 ? [] : syncChildrenByEndDesc(node);
   for (const child of children) {
-    if (child.endNs > cursorNs) continue; // overlaps the section already on the path: a parallel sibling
-    emit(sections, node, child.endNs, cursorNs);
+    const childEndNs = endWithin(child, node);
+    // Overlaps the section already on the path beyond clock jitter: a parallel sibling.
+    if (childEndNs > cursorNs + overlapToleranceNs(child.endNs - child.startNs)) continue;
+    if (child.startNs >= cursorNs) continue;
+    const sectionEndNs = Math.min(childEndNs, cursorNs);
+    emit(sections, node, sectionEndNs, cursorNs);
     // A child that started before its parent is clipped to the parent's start.
-    walk(child, child.endNs, sections);
+    walk(child, sectionEndNs, sections);
     const childStartNs = Math.max(child.startNs, node.startNs);
     // The clipped part of the child is accounted by the child's own walk; the parent resumes at its start.
     cursorNs = childStartNs;

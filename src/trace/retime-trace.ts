@@ -5,7 +5,7 @@
  * child that finished inside it. Changing one span's time therefore moves exactly the work that waited
  * for it. With an empty plan the re-timed tree equals the original.
  */
-import type { SpanNode, TraceTree } from './span-tree.js';
+import { overlapToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
 
 export interface RetimePlan {
   /** Spans removed with their subtrees: their time collapses to zero (e.g. a side effect moved to a queue). */
@@ -50,7 +50,7 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
   };
 
   for (const child of children) {
-    while (endIndex < byEnd.length && byEnd[endIndex]!.endNs <= child.startNs) {
+    while (endIndex < byEnd.length && byEnd[endIndex]!.endNs <= child.startNs + overlapToleranceNs(byEnd[endIndex]!.endNs - byEnd[endIndex]!.startNs)) {
       const candidate = byEnd[endIndex]!;
       if (candidate !== child && newEndOf.has(candidate)) predecessor = candidate;
       endIndex++;
@@ -79,8 +79,8 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
 
   // The parent's end waits for the last synchronous child that finished inside it.
   let last: SpanNode | undefined;
-  for (const child of children) if (!child.async && child.endNs <= node.endNs && (last === undefined || child.endNs > last.endNs)) last = child;
-  copy.endNs = last === undefined ? newStartNs + (node.endNs - node.startNs) : effectiveEnd(last) + (node.endNs - last.endNs);
+  for (const child of children) if (!child.async && (last === undefined || Math.min(child.endNs, node.endNs) > Math.min(last.endNs, node.endNs))) last = child;
+  copy.endNs = last === undefined ? newStartNs + (node.endNs - node.startNs) : Math.max(effectiveEnd(last) + (node.endNs - last.endNs), copy.startNs);
   return copy;
 }
 

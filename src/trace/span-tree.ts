@@ -22,6 +22,19 @@ export interface SpanNode {
   async: boolean;
 }
 
+/**
+ * Timestamps from real SDKs jitter by up to about a millisecond (OpenTelemetry JS anchors span times to a
+ * per-process origin and some start times are millisecond-granular), so a call that started right after
+ * its predecessor ended can appear to overlap it slightly. Overlaps up to this much — and at most a quarter
+ * of the earlier span's duration, so genuinely parallel short calls stay parallel — count as sequential.
+ */
+export const CLOCK_TOLERANCE_NS = 1e6;
+
+/** How much a span of `durationNs` may appear to overlap its successor and still count as before it. */
+export function overlapToleranceNs(durationNs: number): number {
+  return Math.min(CLOCK_TOLERANCE_NS, durationNs / 4);
+}
+
 export interface SkewAdjustment {
   spanId: string;
   /** Shift applied to the span and its subtree, ns (positive = later). */
@@ -91,7 +104,10 @@ function adjustSkew(roots: SpanNode[], adjustments: SkewAdjustment[]): void {
 }
 
 function isAsyncChild(node: SpanNode, parent: SpanNode, followsFrom: boolean): boolean {
-  return followsFrom || node.span.kind === 'consumer' || parent.span.kind === 'producer' || node.endNs > parent.endNs;
+  if (followsFrom || node.span.kind === 'consumer' || parent.span.kind === 'producer') return true;
+  // A server span under its client span is the call itself: when it overflows, that is skew, not async work.
+  if (parent.span.kind === 'client' && node.span.kind === 'server') return false;
+  return node.endNs > parent.endNs + CLOCK_TOLERANCE_NS;
 }
 
 /** Builds the tree of one trace's spans (all spans must share one trace id). */

@@ -203,14 +203,14 @@ const waves = (slots: number, gapMs = 0): SpanSpec[] => [
   { id: 'root', name: 'GET /batch', service: 'api', kind: 'server', start: 0, end: 100 },
   ...Array.from({ length: 8 }, (_, i) => {
     const start = 5 + Math.floor(i / slots) * (10 + gapMs);
-    return { id: `q${i}`, parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client' as const, start, end: start + 10, attributes: db(`SELECT * FROM t${i}`) };
+    return { id: `q${i}`, parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client' as const, start, end: start + 10, attributes: db(`SELECT * FROM t WHERE id = ${i}`) };
   }),
 ];
 
 test('concurrency-waves fires when eight calls run two at a time, back to back (saves 30 ms)', () => {
   const [finding, ...rest] = findings(concurrencyWavesDetector, buildSpans('waves', waves(2)));
   assert.equal(rest.length, 0);
-  assert.equal(finding!.evidence.details.call, 'pg.query:SELECT');
+  assert.equal(finding!.evidence.details.call, 'SELECT * FROM t WHERE id = ?');
   assert.deepEqual(finding!.evidence.counts, { maxCalls: 8, maxConcurrent: 2, traces: 1 });
   // Four 10 ms waves (5–45 ms) become one (5–15 ms): the parent ends 30 ms earlier.
   assert.deepEqual(finding!.predictedSavingUs, { p50: 30_000, p99: 30_000 });

@@ -1,12 +1,14 @@
 /**
- * Concurrency limit reached: one parent's calls of one operation (≥ 6) run in waves — never more than k
+ * Concurrency limit reached: one parent's calls of one operation or statement (≥ 6) run in waves — never more than k
  * at a time (2 ≤ k ≤ 4, fewer than the calls), each new call starting within 1 ms of another one ending —
  * the signature of a small pool or semaphore with callers waiting for a slot. Fix prediction: the calls
  * run all at once (a pool large enough for the fan-out).
  */
-import type { SpanNode } from '../span-tree.js';
+import { overlapToleranceNs, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
+import { normaliseStatement } from '../normalise-statement.js';
+import { statementOf } from './span-target.js';
 
 const MIN_CALLS = 6;
 const MAX_WAVE = 4;
@@ -15,7 +17,8 @@ const BACK_TO_BACK_NS = 1e6;
 /** Maximum number of overlapping intervals (ends before starts at equal times). */
 function maxConcurrency(nodes: readonly SpanNode[]): number {
   const events: Array<[number, number]> = [];
-  for (const node of nodes) events.push([node.startNs, 1], [node.endNs, -1]);
+  // Ends are pulled in by the clock tolerance so back-to-back calls with jittered timestamps do not count as overlapping.
+  for (const node of nodes) events.push([node.startNs, 1], [node.endNs - overlapToleranceNs(node.endNs - node.startNs), -1]);
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let max = 0;
@@ -32,7 +35,7 @@ function inWaves(nodes: readonly SpanNode[], wave: number): boolean {
   const ends: number[] = [];
   for (let index = 0; index < byStart.length; index++) {
     const node = byStart[index]!;
-    if (index >= wave && !ends.some((endNs) => node.startNs >= endNs && node.startNs - endNs < BACK_TO_BACK_NS)) return false;
+    if (index >= wave && !ends.some((endNs) => node.startNs >= endNs - overlapToleranceNs(node.endNs - node.startNs) && node.startNs - endNs < BACK_TO_BACK_NS)) return false;
     ends.push(node.endNs);
   }
   return true;
@@ -48,9 +51,12 @@ export const concurrencyWavesDetector: Detector = {
         const groups = new Map<string, SpanNode[]>();
         for (const child of parent.children) {
           if (child.async || child.span.kind !== 'client') continue;
-          const group = groups.get(child.span.name);
+          // The same statement (for database calls) or the same operation: one pool, one kind of call.
+          const statement = statementOf(child.span);
+          const key = statement === undefined ? child.span.name : normaliseStatement(statement);
+          const group = groups.get(key);
           if (group) group.push(child);
-          else groups.set(child.span.name, [child]);
+          else groups.set(key, [child]);
         }
         for (const [operation, group] of groups) {
           if (group.length < MIN_CALLS) continue;

@@ -4,7 +4,7 @@
  * cannot run concurrently; N+1 covers repeated queries. Fix prediction: the chain runs concurrently.
  */
 import { isDbCall } from '../span.js';
-import type { SpanNode } from '../span-tree.js';
+import { overlapToleranceNs, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { downstreamService, failed, isConnectSpan } from './span-target.js';
@@ -21,7 +21,7 @@ function sequentialChains(parent: SpanNode): SpanNode[][] {
   for (const child of parent.children) {
     if (!candidate(child)) continue;
     const previous = chain[chain.length - 1];
-    if (previous !== undefined && child.startNs < previous.endNs) {
+    if (previous !== undefined && child.startNs < previous.endNs - overlapToleranceNs(previous.endNs - previous.startNs)) {
       chains.push(chain);
       chain = [];
     }

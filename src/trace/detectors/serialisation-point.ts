@@ -44,6 +44,8 @@ export const serialisationPointDetector: Detector = {
       let overlaps = 0;
       let backToBack = 0;
       for (let index = 1; index < occurrences.length; index++) {
+        // Strict on purpose (no clock tolerance): one real overlap proves concurrency, and a false
+        // serialisation finding costs more than a missed one (lock waits are caught by pool-saturation).
         const gapNs = occurrences[index]!.startNs - occurrences[index - 1]!.endNs;
         if (gapNs < 0) overlaps++;
         else if (gapNs < BACK_TO_BACK_NS) backToBack++;
