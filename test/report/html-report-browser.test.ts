@@ -113,6 +113,10 @@ test('comparison and sweep reports open cleanly with overlays and the USL chart'
     }
     assert.equal(await page.locator('[data-chart="usl"] circle').count(), 5);
     assert.equal(await page.locator('tr[data-run]').count(), 2);
+    // The table of contents: sweep, comparison, two runs, each pointing at an element that exists.
+    const targets = await page.locator('nav.toc a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+    assert.deepEqual(targets, ['#sweep', '#comparison', '#run-0', '#run-1']);
+    for (const target of targets) assert.equal(await page.locator(target!).count(), 1, target!);
     // Identical runs: no metric may change.
     assert.equal(await page.locator('[data-comparison-verdict]').getAttribute('data-comparison-verdict'), 'no significant change');
     assert.equal(await page.locator('table[data-table="verdicts"]').count(), 3);

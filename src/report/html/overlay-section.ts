@@ -66,5 +66,5 @@ export function renderOverlaySection(views: readonly RunView[], verdictsHtml = '
     'Latency percentile spectrum, all runs',
     views.map((view) => ({ label: view.label, className: runColourClass(view.index), histogram: view.total.latency })),
   );
-  return `<section data-section="comparison"><h2>Comparison</h2>${summaryTable(views)}${verdictsHtml}${spectrum}${p99TimelineOverlay(views)}</section>`;
+  return `<section id="comparison" data-section="comparison"><h2>Comparison</h2>${summaryTable(views)}${verdictsHtml}${spectrum}${p99TimelineOverlay(views)}</section>`;
 }

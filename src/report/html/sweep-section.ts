@@ -115,7 +115,7 @@ export function renderSweepSection(sweep: SweepFile): string {
     : '';
   const nStar = fit ? `<p class="meta" data-nstar="${fit.nStar ?? ''}">N* = ${fit.nStar === null ? '∞ (no retrograde term)' : fit.nStar.toFixed(1)}${fit.xMaxPerSec === null ? '' : ` · X max ≈ ${escapeHtml(formatRate(fit.xMaxPerSec))}`}</p>` : '';
   return (
-    `<section data-section="sweep"><h2>Sweep <code>${escapeHtml(sweep.id)}</code></h2>` +
+    `<section id="sweep" data-section="sweep"><h2>Sweep <code>${escapeHtml(sweep.id)}</code></h2>` +
     `<p class="meta">${escapeHtml(sweep.model)} model · ${escapeHtml(sweep.target)} · ${sweep.steps.length} steps of ${(sweep.stepDurationMs / 1000).toFixed(0)} s</p>` +
     knee + nStar + throughputChart(sweep) + latencyChart(sweep, levelLabel) + stepsTable(sweep, levelLabel) +
     `</section>`
