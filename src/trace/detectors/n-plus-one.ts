@@ -7,7 +7,7 @@ import { normaliseStatement } from '../normalise-statement.js';
 import type { SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
-import { isConnectSpan, statementOf } from './span-target.js';
+import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
 
 export const nPlusOneDetector: Detector = {
   name: 'n-plus-one',
@@ -18,7 +18,7 @@ export const nPlusOneDetector: Detector = {
         if (parent.children.length < context.thresholds.nPlusOneMinRepeats) continue;
         const groups = new Map<string, SpanNode[]>();
         for (const child of parent.children) {
-          if (child.async || !isDbCall(child.span) || isConnectSpan(child.span)) continue;
+          if (child.async || !isDbCall(child.span) || isConnectSpan(child.span) || isAcquireSpan(child.span)) continue;
           const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
           const group = groups.get(statement);
           if (group) group.push(child);

@@ -1,6 +1,6 @@
 /**
  * Slow queries: database calls longer than the threshold (default 50 ms), or taking more than half of a
- * request's critical path (and at least 10 ms). Fix prediction: the query takes the target time (default
+ * request's critical path (and at least 25 ms). Fix prediction: the query takes the target time (default
  * 1 ms, an indexed lookup).
  */
 import { isDbCall } from '../span.js';
@@ -8,7 +8,7 @@ import { normaliseStatement } from '../normalise-statement.js';
 import { criticalPathDurationNs, type CriticalPathSection } from '../critical-path.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
-import { isConnectSpan, statementOf } from './span-target.js';
+import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
 
 const DOMINANT_SHARE = 0.5;
 
@@ -17,7 +17,7 @@ function onPathNs(sections: readonly CriticalPathSection[], spanId: string): num
   for (const section of sections) if (section.spanId === spanId) total += section.endNs - section.startNs;
   return total;
 }
-const DOMINANT_MIN_NS = 10e6;
+const DOMINANT_MIN_NS = 25e6;
 
 export const slowQueryDetector: Detector = {
   name: 'slow-query',
@@ -30,7 +30,8 @@ export const slowQueryDetector: Detector = {
       for (const node of nodesOf(trace.tree)) {
         const durationNs = node.endNs - node.startNs;
         if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
-        if (!isDbCall(node.span) || isConnectSpan(node.span)) continue;
+        // Connects and pool acquires are not statements: connection-per-request and pool-saturation cover them.
+        if (!isDbCall(node.span) || isConnectSpan(node.span) || isAcquireSpan(node.span)) continue;
         const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
         if (durationNs <= thresholdNs && !dominant) continue;
         const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);

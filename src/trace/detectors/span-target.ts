@@ -32,6 +32,11 @@ export function failed(span: Span): boolean {
   return typeof status === 'number' && (status >= 500 || status === 429);
 }
 
+/** Waiting for a connection or slot (a pool acquire), not running a statement. */
+export function isAcquireSpan(span: Span): boolean {
+  return /pool.*connect|acquire|checkout/i.test(span.name);
+}
+
 /** A connection being opened (not acquired from a pool). */
 export function isConnectSpan(span: Span): boolean {
   return /(^|[.\s_-])connect$/i.test(span.name) && !/pool/i.test(span.name);
