@@ -67,7 +67,8 @@ export function syntheticRun(options: SyntheticRunOptions): RunFile {
     };
   });
   const lag = scheduleLagOf({ intervals });
-  const scheduled = intervals.reduce((sum, interval) => sum + interval.scheduled, 0);
+  // As the load engine does: health counts the measured (non-warm-up) intervals only.
+  const scheduled = intervals.filter((interval) => !interval.warmup).reduce((sum, interval) => sum + interval.scheduled, 0);
   const run = {
     format: 'perfloop-run',
     version: 1,
