@@ -84,3 +84,26 @@ test('Ctrl-C still writes a valid run file with everything measured so far', asy
     await server.close();
   }
 });
+
+test('run --budget: exit 1 when over budget, 0 when within, 2 for a bad budget line', async () => {
+  const server = await delayServer(() => 20);
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-cli-'));
+  try {
+    const tight = join(dir, 'tight.yaml');
+    const loose = join(dir, 'loose.yaml');
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(tight, 'limits:\n  - p50 < 5ms\n  - errors < 1%\n');
+    await writeFile(loose, 'limits:\n  - p50 < 2s\n  - errors < 1%\n');
+    await writeFile(broken, 'limits:\n  - p50 fast please\n');
+    const over = await runCli(['run', `${server.url}/`, '--rate', '20', '--duration', '1s', '--budget', tight, '--out', join(dir, 'over.json'), '--quiet']);
+    assert.equal(over.code, 1, over.stderr);
+    assert.match(over.stdout, /FAIL/);
+    const within = await runCli(['run', `${server.url}/`, '--rate', '20', '--duration', '1s', '--budget', loose, '--out', join(dir, 'within.json'), '--quiet']);
+    assert.equal(within.code, 0, within.stderr);
+    const bad = await runCli(['run', `${server.url}/`, '--rate', '20', '--duration', '1s', '--budget', broken, '--quiet']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /broken\.yaml/);
+  } finally {
+    await server.close();
+  }
+});

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput } from '../../core/errors.js';
-import { writeRunFile } from '../../core/run-file-io.js';
+import { checkBudget, renderBudgetResult } from '../../compare/budget.js';
+import { readBudgetFile } from '../../compare/read-budget-file.js';
+import { readRunFile, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
 import { parseSegment } from '../../load/arrival-schedule.js';
 import { runLoad } from '../../load/run-load.js';
@@ -45,6 +47,8 @@ run:
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
   --out FILE           run file (default .perfloop/runs/<id>.json)
   --report             also write the HTML report beside the run file
+  --budget FILE        check the run against a budget file; exit 1 when over budget
+  --baseline RUN       baseline run file for the budget's relative limits
   --json               print the run summary as JSON on stdout
   --quiet              no live progress
 
@@ -70,6 +74,8 @@ const options = {
   'otlp-port': { type: 'string' },
   'trace-sample': { type: 'string' },
   report: { type: 'boolean' },
+  budget: { type: 'string' },
+  baseline: { type: 'string' },
   workers: { type: 'string' },
   segment: { type: 'string' },
   out: { type: 'string', short: 'o' },
@@ -164,6 +170,9 @@ export const runCommand: Command = {
     if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
     const scenario = await scenarioFromTarget(target, values);
+    // Budget and baseline are read before the load so bad input fails fast.
+    const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
+    const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
     // The receiver starts before the load so no span of the first requests is missed.
     const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
     let run: RunFile;
@@ -177,13 +186,16 @@ export const runCommand: Command = {
     const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);
     await writeRunFile(outPath, run);
     const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
+    const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings })}\n`);
+      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, budget: budgetResult })}\n`);
     } else {
       process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
       if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
       if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
+      if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
     }
-    return run.interrupted ? 130 : 0;
+    if (run.interrupted) return 130;
+    return budgetResult && !budgetResult.passed ? 1 : 0;
   },
 };
