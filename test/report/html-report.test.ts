@@ -277,3 +277,15 @@ test('knee search: the knee rate, the first failing rate and SLO met/missed per 
   assert.ok(html.includes('SLO p99&lt;100ms'));
   assert.ok(html.includes("concurrency N = X·R (implied by Little's law)") || html.includes('concurrency N = X·R (implied by Little&#39;s law)'));
 });
+
+test('sweep with embedded step runs: one spectrum per load level', () => {
+  const sweep = sampleSweep();
+  const withRuns = { ...sweep, steps: sweep.steps.map((step, i) => (i < 2 ? { ...step, run: goldenRun(`step-${i}`) } : step)) };
+  const html = renderHtmlReport({ runs: [], sweep: withRuns });
+  assert.match(html, /data-chart="sweep-spectrum"/);
+  const figure = html.slice(html.indexOf('data-chart="sweep-spectrum"'), html.indexOf('</figure>', html.indexOf('data-chart="sweep-spectrum"')));
+  assert.ok(figure.includes('</i>1 users</span>') && figure.includes('</i>5 users</span>'));
+  // Two steps → two lines, each with 5 marked percentiles; the golden run's p99 is 99.0 ms.
+  assert.equal(figure.match(/<circle /g)?.length, 10);
+  assert.ok(figure.includes('1 users: p99 = 99.0ms'));
+});

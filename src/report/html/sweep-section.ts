@@ -7,6 +7,9 @@ import type { SweepFile, UslFitConverged } from '../../model/sweep-file.js';
 import { escapeHtml } from './escape-html.js';
 import { renderChart, type ChartBand, type ChartMarker, type ChartSeries } from './svg-chart.js';
 import { formatTick, timeUnitFor } from './time-unit.js';
+import { aggregateIntervals } from '../../core/run-aggregate.js';
+import { renderSpectrumChart } from './spectrum-section.js';
+import { runColourClass } from './overlay-section.js';
 
 /** Contention + coherence penalty below which scaling counts as linear (same threshold as the sweep's regimes). */
 export const LINEAR_PENALTY = 0.1;
@@ -92,6 +95,21 @@ function latencyChart(sweep: SweepFile, levelLabel: string): string {
   });
 }
 
+/** Latency spectra of the steps whose run files are embedded: how the tail grows with load. */
+function stepSpectra(sweep: SweepFile, levelLabel: string): string {
+  const steps = sweep.steps.flatMap((step) => (step.run ? [{ level: step.level, run: step.run }] : []));
+  if (steps.length === 0) return '';
+  return renderSpectrumChart(
+    'sweep-spectrum',
+    'Latency percentile spectrum per load level',
+    steps.map((step, index) => ({
+      label: `${formatTick(step.level)} ${levelLabel}`,
+      className: runColourClass(index),
+      histogram: aggregateIntervals(step.run.intervals).total.latency,
+    })),
+  );
+}
+
 function stepsTable(sweep: SweepFile, levelLabel: string): string {
   const rows = sweep.steps.map(
     (step) =>
@@ -117,7 +135,7 @@ export function renderSweepSection(sweep: SweepFile): string {
   return (
     `<section id="sweep" data-section="sweep"><h2>Sweep <code>${escapeHtml(sweep.id)}</code></h2>` +
     `<p class="meta">${escapeHtml(sweep.model)} model · ${escapeHtml(sweep.target)} · ${sweep.steps.length} steps of ${(sweep.stepDurationMs / 1000).toFixed(0)} s</p>` +
-    knee + nStar + throughputChart(sweep) + latencyChart(sweep, levelLabel) + stepsTable(sweep, levelLabel) +
+    knee + nStar + throughputChart(sweep) + latencyChart(sweep, levelLabel) + stepSpectra(sweep, levelLabel) + stepsTable(sweep, levelLabel) +
     `</section>`
   );
 }
