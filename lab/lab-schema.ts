@@ -3,12 +3,15 @@
  * Deterministic: the same ids, customers and lines on every start, so tests can assert exact counts.
  */
 
-/** Seed sizes. Order lines per order cycle 1..4 (average 2.5). */
-export const SEED = { customers: 2000, products: 1000, orders: 20000, linesPerOrderCycle: [1, 2, 3, 4] } as const;
+/**
+ * Seed sizes: 2,000 customers with 5 orders each, 2,000 products with a 12 KiB description, and 5 to 8 lines
+ * per order (65,000 lines) — at least 5, so the N+1 pattern repeats often enough to be detected.
+ */
+export const SEED = { customers: 2000, products: 2000, orders: 10000, minLinesPerOrder: 5, descriptionBytes: 12288 } as const;
 
-/** Lines of order `orderId` in the seed: 1 + (orderId − 1) mod 4. */
+/** Lines of order `orderId` in the seed: 5 + (orderId − 1) mod 4. */
 export function seededLineCount(orderId: number): number {
-  return 1 + ((orderId - 1) % 4);
+  return SEED.minLinesPerOrder + ((orderId - 1) % 4);
 }
 
 /** Customer of order `orderId` in the seed. */
@@ -40,14 +43,14 @@ CREATE TABLE notification_log (
   order_id bigint NOT NULL, channel text NOT NULL, sent_at timestamptz NOT NULL DEFAULT now());
 `;
 
-// Order lines: order o has 1 + (o-1)%4 lines; line k of order o is product 1 + (o*31 + k*17) % products.
+// Order lines: order o has 5 + (o-1)%4 lines; line k of order o is product 1 + (o*31 + k*17) % products.
 export const SEED_SQL = `
 INSERT INTO loyalty_tiers VALUES ('bronze', 0), ('silver', 5), ('gold', 10);
 INSERT INTO customers (id, name, email, tier)
   SELECT g, 'Customer ' || g, 'customer' || g || '@example.com', (ARRAY['bronze','silver','gold'])[1 + g % 3]
   FROM generate_series(1, ${SEED.customers}) g;
 INSERT INTO products (id, sku, name, price_cents, description)
-  SELECT g, 'SKU-' || lpad(g::text, 6, '0'), 'Product ' || g, 100 + (g * 37) % 9000, repeat(md5(g::text), 256)
+  SELECT g, 'SKU-' || lpad(g::text, 6, '0'), 'Product ' || g, 100 + (g * 37) % 9000, repeat(md5(g::text), ${SEED.descriptionBytes / 32})
   FROM generate_series(1, ${SEED.products}) g;
 INSERT INTO stock SELECT g, 'wh-' || (1 + g % 3), 50 + (g * 13) % 500 FROM generate_series(1, ${SEED.products}) g;
 INSERT INTO orders (id, customer_id, status, total_cents, created_at)
@@ -55,7 +58,7 @@ INSERT INTO orders (id, customer_id, status, total_cents, created_at)
   FROM generate_series(1, ${SEED.orders}) g;
 INSERT INTO order_lines (order_id, product_id, quantity, price_cents)
   SELECT o, 1 + (o::bigint * 31 + k * 17) % ${SEED.products}, 1 + (o + k) % 4, 0
-  FROM generate_series(1, ${SEED.orders}) o, generate_series(1, 4) k WHERE k <= 1 + (o - 1) % 4 ORDER BY o, k;
+  FROM generate_series(1, ${SEED.orders}) o, generate_series(1, 8) k WHERE k <= ${SEED.minLinesPerOrder} + (o - 1) % 4 ORDER BY o, k;
 UPDATE order_lines l SET price_cents = p.price_cents FROM products p WHERE p.id = l.product_id;
 UPDATE orders o SET total_cents = t.total FROM
   (SELECT order_id, sum(quantity * price_cents)::int AS total FROM order_lines GROUP BY order_id) t WHERE t.order_id = o.id;

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
 process.on('disconnect', () => {
   if (!started) process.exit(0);
 });
-main().catch(() => {
+main().catch((error: unknown) => {
+  process.stderr.write(`lab ${process.env.LAB_SERVICE ?? 'service'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -39,7 +39,8 @@ export function startTelemetry(serviceName: string, otlpEndpoint: string): Telem
         ignoreIncomingRequestHook: (request) => /^\/(health|admin)/.test(request.url ?? ''),
       }),
       // Only database work inside a request (or the worker's own span) is interesting; idle polling is not.
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // Bound values are recorded (ids only in this lab) so identical hot reads can be told from different ones.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });

@@ -1,6 +1,6 @@
 /**
- * inventory: product details and stock per product. Three switches live here: `n+1` (a query per product),
- * `cache` (product rows cached), and `lock` (a global mutex around the stock ledger check).
+ * inventory: product details and stock per product. Three switches live here: `n+1` (a stock query per
+ * product), `cache` (product rows cached), and `lock` (a global mutex around the stock ledger check).
  */
 import { GlobalLock } from '../global-lock.js';
 import { HttpError } from '../http-kit.js';
@@ -33,7 +33,7 @@ type Product = Omit<ProductStock, 'warehouse' | 'quantity'>;
 
 const PRODUCT_TTL_MS = 60_000;
 /** Time the legacy ledger check holds the critical section; under the global lock it serialises requests. */
-const LEDGER_CHECK_MS = 6;
+const LEDGER_CHECK_MS = 10;
 
 /** The N+1 shape: one awaited query per id, in a loop. */
 async function oneByOne<R>(ids: number[], query: (id: number) => Promise<R[]>): Promise<R[]> {
@@ -48,10 +48,7 @@ export function createInventoryService(context: ServiceContext): LabService {
   const key = (id: number) => `product:${id}`;
 
   async function productsFromDb(session: DbSession, ids: number[]): Promise<Product[]> {
-    const sql = 'SELECT id, sku, name, price_cents FROM products WHERE id';
-    const rows = fixes.has('n+1')
-      ? await session.query<ProductRow>(`${sql} = ANY($1::bigint[])`, [ids])
-      : await oneByOne(ids, (id) => session.query<ProductRow>(`${sql} = $1`, [id]));
+    const rows = await session.query<ProductRow>('SELECT id, sku, name, price_cents FROM products WHERE id = ANY($1::bigint[])', [ids]);
     return rows.map((row) => ({ productId: Number(row.id), sku: row.sku, name: row.name, priceCents: row.price_cents }));
   }
 

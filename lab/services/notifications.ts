@@ -2,7 +2,7 @@
  * notifications: sends order confirmations. POST /notify is the synchronous path (the `async-notify` problem);
  * the worker drains the notification_queue table with SELECT … FOR UPDATE SKIP LOCKED (the fix's path).
  */
-import { trace } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { HttpError } from '../http-kit.js';
 import { sleep, type LabService, type ServiceContext } from '../service-context.js';
 import type { DbSession } from '../lab-db.js';
@@ -31,7 +31,9 @@ export function createNotificationsService(context: ServiceContext): LabService 
          ORDER BY id LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
       );
       if (jobs.length === 0) return 0;
-      await tracer.startActiveSpan('notifications.send-batch', async (span) => {
+      await tracer.startActiveSpan('notification_queue process', { kind: SpanKind.CONSUMER }, async (span) => {
+        span.setAttribute('messaging.system', 'postgresql');
+        span.setAttribute('messaging.destination.name', 'notification_queue');
         span.setAttribute('messaging.batch.message_count', jobs.length);
         for (const job of jobs) await send(session, Number(job.order_id), 'queue');
         await session.query('UPDATE notification_queue SET processed_at = now() WHERE id = ANY($1::bigint[])', [jobs.map((job) => job.id)]);

@@ -3,6 +3,7 @@
  * order line), `index` (DDL: order_lines(order_id), orders(customer_id)), `payload` (list pagination and
  * field selection) and `async-notify` (queue instead of a synchronous call to notifications).
  */
+import { SpanKind, trace } from '@opentelemetry/api';
 import { HttpError, callJson } from '../http-kit.js';
 import { EXPLAINED_QUERIES, INDEX_SQL } from '../lab-schema.js';
 import { positiveId, type LabService, type ServiceContext } from '../service-context.js';
@@ -92,8 +93,15 @@ function parseNewOrder(body: unknown): NewOrder {
   return { customerId, items };
 }
 
+const QUEUE_ATTRIBUTES = {
+  'messaging.system': 'postgresql',
+  'messaging.destination.name': 'notification_queue',
+  'messaging.operation.type': 'publish',
+};
+
 export function createOrdersService(context: ServiceContext): LabService {
   const { db, fixes, stats } = context;
+  const tracer = trace.getTracer('perfloop-lab');
 
   async function linesOf(session: DbSession, orderId: number): Promise<OrderLine[]> {
     if (fixes.has('n+1')) {
@@ -187,7 +195,16 @@ export function createOrdersService(context: ServiceContext): LabService {
         [id, productIds, order.items.map((item) => item.quantity)],
       );
       // With the fix, the notification is a row committed atomically with the order; the worker sends it.
-      if (fixes.has('async-notify')) await session.query('INSERT INTO notification_queue (order_id) VALUES ($1)', [id]);
+      if (fixes.has('async-notify')) {
+        // A producer span marks the hand-off to the queue, as a message broker's client would.
+        await tracer.startActiveSpan('notification_queue publish', { kind: SpanKind.PRODUCER, attributes: QUEUE_ATTRIBUTES }, async (span) => {
+          try {
+            await session.query('INSERT INTO notification_queue (order_id) VALUES ($1)', [id]);
+          } finally {
+            span.end();
+          }
+        });
+      }
       return { id, totalCents };
     });
     await callJson(context.peer('customers'), `/customers/${order.customerId}/order-placed`, 'POST', {});

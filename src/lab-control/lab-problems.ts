@@ -26,7 +26,7 @@ export const LAB_PROBLEMS: readonly LabProblem[] = [
     name: 'n+1',
     title: 'N+1 queries: one query per order line and per product',
     detector: 'n-plus-one',
-    where: 'orders GET /orders/:id (line items), inventory GET /stock (product and stock rows)',
+    where: 'orders GET /orders/:id (a query per line item), inventory GET /stock (a stock query per product)',
     fix: 'one JOIN / = ANY($1) query per request',
   },
   {
@@ -47,7 +47,7 @@ export const LAB_PROBLEMS: readonly LabProblem[] = [
     name: 'cache',
     title: 'Hot customer and product reads hit the database every time',
     detector: 'repeated-reads',
-    where: 'customers GET /customers/:id, inventory product rows',
+    where: 'customers GET /customers/:id (customer row and loyalty tier), inventory product rows',
     fix: 'cache-aside with a TTL (Redis or in-process LRU), invalidated on write',
   },
   {

@@ -35,7 +35,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       assert.equal(body.order.customerId, seededCustomerOf(4242));
       assert.equal(body.order.customerId, 1695);
       assert.equal(body.order.lines.length, seededLineCount(4242));
-      assert.equal(body.order.lines.length, 2);
+      assert.equal(body.order.lines.length, 6); // 5 + (4242 − 1) mod 4
       assert.equal(body.customer.id, 1695);
       assert.equal(body.customer.orderCount, SEED.orders / SEED.customers);
       assert.deepEqual(
@@ -49,12 +49,12 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
     });
 
     await t.test('n+1: one query per line and per product, then one query each', async () => {
-      // Order 4243 has 3 lines (1 + 4242 mod 4) with 3 distinct products.
-      assert.equal(seededLineCount(4243), 3);
+      // Order 4243 has 7 lines (5 + 4242 mod 4) with 7 distinct products.
+      assert.equal(seededLineCount(4243), 7);
       const slowOrders = await countDuring(lab, 'orders', () => getJson(`${gateway}/orders/4243`));
-      assert.equal(slowOrders.dbQueries, 1 + 1 + 3); // order, line ids, one per line
+      assert.equal(slowOrders.dbQueries, 1 + 1 + 7); // order, line ids, one per line
       const slowInventory = await countDuring(lab, 'inventory', () => getJson(`${gateway}/orders/4243`));
-      assert.equal(slowInventory.dbQueries, 3 + 3); // product rows and stock rows, one by one
+      assert.equal(slowInventory.dbQueries, 1 + 7); // product rows at once, stock rows one by one
       await setFixes(lab, new Set(['n+1']));
       const fastOrders = await countDuring(lab, 'orders', () => getJson(`${gateway}/orders/4243`));
       assert.equal(fastOrders.dbQueries, 2);
@@ -102,7 +102,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       assert.equal(second.cacheHits, 1);
       assert.equal(second.dbQueries, 0);
       const inventory = await countDuring(lab, 'inventory', () => getJson(`${gateway}/orders/6`));
-      assert.equal(inventory.cacheHits, seededLineCount(6)); // order 6: 2 lines, 2 distinct products, both cached
+      assert.equal(inventory.cacheHits, seededLineCount(6)); // order 6: 6 lines, 6 distinct products, all cached
       const customerId = seededCustomerOf(6);
       const before = (await getJson<OrderView>(`${gateway}/orders/6`)).body.customer;
       assert.equal((await postJson(`${gateway}/orders`, { customerId, items: [{ productId: 3, quantity: 1 }] })).status, 201);
@@ -163,21 +163,21 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       await setFixes(lab, new Set());
       const full = await getJson<ListBody>(`${gateway}/orders?customer=29`);
       assert.equal(full.status, 200);
-      // Customer 29 has orders 4, 2004, …, 18004: 10 orders of 4 lines each, every line with an 8 KiB description.
-      assert.deepEqual(full.body.orders.map((order) => order.id), Array.from({ length: 10 }, (_, i) => 4 + 2000 * i));
+      // Customer 29 has orders 4, 2004, …, 8004: 5 orders of 8 lines each, every line with a 12 KiB description.
+      assert.deepEqual(full.body.orders.map((order) => order.id), [4, 2004, 4004, 6004, 8004]);
       assert.equal(full.body.orders.reduce((sum, order) => sum + (order.lines?.length ?? 0), 0), 40);
-      assert.ok(full.bytes > 40 * 8192, `full list is ${full.bytes} bytes`);
-      assert.equal(full.body.orders[0]?.lines?.[0]?.productDescription?.length, 8192);
+      assert.ok(full.bytes > 40 * SEED.descriptionBytes, `full list is ${full.bytes} bytes`);
+      assert.equal(full.body.orders[0]?.lines?.[0]?.productDescription?.length, SEED.descriptionBytes);
       await setFixes(lab, new Set(['payload']));
       const page = await getJson<ListBody>(`${gateway}/orders?customer=29`);
-      assert.equal(page.body.orders.length, 10);
+      assert.equal(page.body.orders.length, 5);
       assert.equal(page.body.nextCursor, null);
       assert.ok(page.bytes < 3000, `page is ${page.bytes} bytes`);
       const ids: number[] = [];
       let cursor: number | null | undefined = 0;
       let pages = 0;
       while (cursor !== null && cursor !== undefined) {
-        const next: { body: ListBody } = await getJson<ListBody>(`${gateway}/orders?customer=29&limit=4&cursor=${cursor}`);
+        const next: { body: ListBody } = await getJson<ListBody>(`${gateway}/orders?customer=29&limit=2&cursor=${cursor}`);
         ids.push(...next.body.orders.map((order) => order.id));
         cursor = next.body.nextCursor;
         pages += 1;
@@ -190,7 +190,7 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       const spans = await sink.waitFor(
         (received) =>
           received.some((span) => span.name === 'lock.wait') &&
-          received.some((span) => (span.attributes['http.response.body.size'] as number) > 40 * 8192) &&
+          received.some((span) => (span.attributes['http.response.body.size'] as number) > 40 * SEED.descriptionBytes) &&
           received.some((span) => span.name === 'pg.connect'),
       );
       const services = new Set(spans.map((span) => span.service));
