@@ -1,6 +1,6 @@
 /**
  * Slow queries: database calls longer than the threshold (default 50 ms), or taking more than half of a
- * request's critical path (and at least 25 ms). Fix prediction: the query takes the target time (default
+ * request's critical path (and at least 25 ms) — in at least half of the statement's executions. Fix prediction: the query takes the target time (default
  * 1 ms, an indexed lookup).
  */
 import { isDbCall } from '../span.js';
@@ -18,6 +18,7 @@ function onPathNs(sections: readonly CriticalPathSection[], spanId: string): num
   return total;
 }
 const DOMINANT_MIN_NS = 25e6;
+const MIN_SLOW_SHARE = 0.5;
 
 export const slowQueryDetector: Detector = {
   name: 'slow-query',
@@ -25,17 +26,20 @@ export const slowQueryDetector: Detector = {
     const thresholdNs = context.thresholds.slowQueryMs * 1e6;
     const targetNs = context.thresholds.slowQueryTargetMs * 1e6;
     const builders = new Map<string, FindingBuilder>();
+    const executions = new Map<string, number>();
     for (const trace of context.traces) {
       const pathNs = criticalPathDurationNs(trace.path);
       for (const node of nodesOf(trace.tree)) {
-        const durationNs = node.endNs - node.startNs;
-        if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
         // Connects and pool acquires are not statements: connection-per-request and pool-saturation cover them.
         if (!isDbCall(node.span) || isConnectSpan(node.span) || isAcquireSpan(node.span)) continue;
+        const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
+        const key = `${node.span.service}\u0000${statement}`;
+        executions.set(key, (executions.get(key) ?? 0) + 1);
+        const durationNs = node.endNs - node.startNs;
+        if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
         const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
         if (durationNs <= thresholdNs && !dominant) continue;
-        const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
-        const builder = builderFor(builders, `${node.span.service}\u0000${statement}`, () => {
+        const builder = builderFor(builders, key, () => {
           const created = new FindingBuilder('slow-query', node.span.service, node.span.name);
           created.details.statement = statement;
           return created;
@@ -46,12 +50,16 @@ export const slowQueryDetector: Detector = {
         if (durationNs > targetNs) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, targetNs);
       }
     }
-    return [...builders.values()].map((builder) =>
-      builder.build(context, {
-        title: `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`,
-        fix: 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.',
-        tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
-      }),
+    // A statement that is slow only now and then is the machine (CPU starvation, GC, a lock elsewhere), not
+    // the statement: it must be slow in at least half of its executions.
+    return [...builders]
+      .filter(([key, builder]) => (builder.counts.slowQueries ?? 0) >= MIN_SLOW_SHARE * (executions.get(key) ?? 1))
+      .map(([, builder]) =>
+        builder.build(context, {
+          title: `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`,
+          fix: 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.',
+          tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
+        }),
     );
   },
 };
