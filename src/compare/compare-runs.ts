@@ -3,15 +3,17 @@
  * percentiles (bootstrap CI of the relative difference), the Mann–Whitney rank-sum test with the Hodges–Lehmann shift,
  * throughput and error rate — each with a verdict (see verdict.ts for the rule and why it needs a minimum effect).
  *
- * Repeated runs: a side's histograms are merged (exact), and the run-to-run spread is used as well: the spread of a
- * percentile between runs captures what the bootstrap cannot (autocorrelation within a run, the machine's mood between
- * runs). With ≥ 2 runs on a side, each percentile's interval is the wider of the bootstrap interval and a Welch
- * t-interval on the per-run log values.
+ * Noise: each percentile's interval is the widest of (1) the iid bootstrap over requests (bootstrap.ts: sampling
+ * noise), (2) the block bootstrap over measurement intervals (block-bootstrap.ts: requests within a run are
+ * autocorrelated, so second-to-second swings count), and (3) with ≥ 2 runs on a side, a Welch t-interval on the per-run
+ * log percentiles (run-to-run spread). Repeated runs' histograms are merged exactly for the point estimates.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import { aggregateIntervals, emptyAggregate, errorCount, measuredMs, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
+import { emptyAggregate, errorCount, measuredIntervals, measuredMs, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
 import type { RunFile } from '../core/run-file.js';
+import { LatencyHistogram, type HistogramBucket } from '../histogram/latency-histogram.js';
+import { blockBootstrapPercentileDifferences } from './block-bootstrap.js';
 import { bootstrapPercentileDifferences } from './bootstrap.js';
 import { distributionOf, percentileOf, type BucketDistribution } from './bucket-distribution.js';
 import { hodgesLehmannShift } from './hodges-lehmann.js';
@@ -71,23 +73,54 @@ interface Side {
   /** One aggregate per run (for run-to-run spread). */
   perRun: RequestAggregate[];
   measuredMsPerRun: number[];
+  /** Latency buckets per measured interval, all runs pooled: the blocks of the block bootstrap. */
+  blocks: HistogramBucket[][];
 }
 
 const PERCENTILE_LABEL = (percentile: number): string => `p${percentile}`;
 
 interface RunAggregates {
-  aggregates: ReturnType<typeof aggregateIntervals>;
+  aggregates: { total: RequestAggregate; byRequest: Map<string, RequestAggregate> };
   measuredMs: number;
+  /** Per measured interval: request name → latency buckets. */
+  intervalBuckets: Map<string, HistogramBucket[]>[];
 }
 
-const runAggregates = (runs: readonly RunFile[]): RunAggregates[] =>
-  runs.map((run) => ({ aggregates: aggregateIntervals(run.intervals), measuredMs: measuredMs(run.intervals) }));
+/**
+ * One pass over a run's measured intervals: each latency histogram is decoded once and used both for the merged
+ * aggregates and for the interval's bucket list (service-time histograms are not needed here and stay encoded).
+ */
+function runAggregatesOf(run: RunFile): RunAggregates {
+  const total = emptyAggregate();
+  const byRequest = new Map<string, RequestAggregate>();
+  const intervalBuckets: Map<string, HistogramBucket[]>[] = [];
+  for (const interval of measuredIntervals(run.intervals)) {
+    const buckets = new Map<string, HistogramBucket[]>();
+    for (const [name, stats] of Object.entries(interval.requests)) {
+      const latency = LatencyHistogram.decode(stats.latency);
+      buckets.set(name, latency.buckets());
+      let aggregate = byRequest.get(name);
+      if (!aggregate) byRequest.set(name, (aggregate = emptyAggregate()));
+      for (const into of [aggregate, total]) {
+        into.count += stats.count;
+        into.ok += stats.ok;
+        for (const [kind, n] of Object.entries(stats.errors) as [keyof RequestAggregate['errors'], number][]) into.errors[kind] = (into.errors[kind] ?? 0) + n;
+        into.latency.add(latency);
+      }
+    }
+    intervalBuckets.push(buckets);
+  }
+  return { aggregates: { total, byRequest }, measuredMs: measuredMs(run.intervals), intervalBuckets };
+}
+
+const runAggregates = (runs: readonly RunFile[]): RunAggregates[] => runs.map(runAggregatesOf);
 
 function sideOf(runs: readonly RunAggregates[], name: string | null): Side {
   const perRun = runs.map(({ aggregates }) => (name === null ? aggregates.total : (aggregates.byRequest.get(name) ?? emptyAggregate())));
   const merged = emptyAggregate();
   for (const aggregate of perRun) mergeAggregates(merged, aggregate);
-  return { merged, perRun, measuredMsPerRun: runs.map((run) => run.measuredMs) };
+  const blocks = runs.flatMap((run) => run.intervalBuckets.map((byName) => (name === null ? [...byName.values()].flat() : (byName.get(name) ?? []))));
+  return { merged, perRun, measuredMsPerRun: runs.map((run) => run.measuredMs), blocks };
 }
 
 const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -124,8 +157,19 @@ function compareLatency(base: Side, candidate: Side, baseDistribution: BucketDis
     confidenceLevel: options.confidenceLevel,
     seed: options.seed,
   });
-  return differences.map((difference) => {
+  const blockIntervals = blockBootstrapPercentileDifferences(base.blocks, candidate.blocks, options.percentiles, {
+    resamples: Math.min(options.resamples, 1000),
+    confidenceLevel: options.confidenceLevel,
+    seed: options.seed,
+  });
+  return differences.map((difference, index) => {
     let { ciLow, ciHigh } = difference;
+    // The wider of the iid interval (sampling noise) and the block interval (second-to-second and run-to-run moods).
+    const block = blockIntervals?.[index];
+    if (block) {
+      ciLow = Math.min(ciLow, block.ciLow);
+      ciHigh = Math.max(ciHigh, block.ciHigh);
+    }
     if (base.perRun.length >= 2 || candidate.perRun.length >= 2) {
       const logPercentiles = (side: Side): number[] =>
         side.perRun.map((aggregate) => Math.log(Math.max(1, aggregate.latency.percentileUs(difference.percentile))));
@@ -216,7 +260,12 @@ function compareRequest(name: string, base: Side, candidate: Side, options: Requ
   const shiftUs = hodgesLehmannShift(baseDistribution, candidateDistribution);
   const baseMedianUs = percentileOf(baseDistribution, 50);
   const relativeShift = baseMedianUs > 0 ? shiftUs / baseMedianUs : 0;
-  const significant = rankSum.pValue < 1 - options.confidenceLevel;
+  // Mann–Whitney treats requests as independent, which they are not (see block-bootstrap.ts): its p-value alone
+  // calls two runs of one build different. The shift therefore also needs the median's noise-aware interval (iid +
+  // block bootstrap) to exclude 0 in the same direction.
+  const median = metrics.find((metric) => metric.metric === 'p50');
+  const medianAgrees = !median || (relativeShift > 0 ? median.ciLow > 0 : median.ciHigh < 0);
+  const significant = rankSum.pValue < 1 - options.confidenceLevel && medianAgrees;
   const shiftVerdict: Verdict = !significant || Math.abs(relativeShift) < options.minEffect ? 'no significant change' : relativeShift > 0 ? 'regressed' : 'improved';
   metrics.push({
     metric: 'shift',
@@ -261,7 +310,12 @@ export function compareRuns(baseRuns: readonly RunFile[], candidateRuns: readonl
   const baseAggregates = runAggregates(baseRuns);
   const candidateAggregates = runAggregates(candidateRuns);
   const total = compareRequest('total', sideOf(baseAggregates, null), sideOf(candidateAggregates, null), resolved);
-  const byRequest = [...names].sort().map((name) => compareRequest(name, sideOf(baseAggregates, name), sideOf(candidateAggregates, name), resolved));
+  // With a single request name its comparison is the total's (same data): do not compute it twice.
+  const sortedNames = [...names].sort();
+  const byRequest =
+    sortedNames.length === 1
+      ? [{ ...total, name: sortedNames[0] ?? 'total' }]
+      : sortedNames.map((name) => compareRequest(name, sideOf(baseAggregates, name), sideOf(candidateAggregates, name), resolved));
   return {
     baseRuns: baseRuns.map((run) => run.id),
     candidateRuns: candidateRuns.map((run) => run.id),

@@ -19,7 +19,7 @@ test('A/A: two runs of the same configuration say "no significant change" in ≥
   const trials = 120;
   let quiet = 0;
   for (let trial = 0; trial < trials; trial++) {
-    const result = compareRuns([simulatedRun('a', 2 * trial + 1)], [simulatedRun('b', 2 * trial + 2)], { resamples: 1000, seed: trial });
+    const result = compareRuns([simulatedRun('a', 2 * trial + 1)], [simulatedRun('b', 2 * trial + 2)], { resamples: 400, seed: trial });
     if (result.verdict === 'no significant change') quiet++;
   }
   assert.ok(quiet / trials >= 0.95, `A/A quiet in ${quiet}/${trials}`);
@@ -29,7 +29,7 @@ test('a 10% latency regression is detected in ≥ 90% of 60 trials; a 10% improv
   const trials = 60;
   let detected = 0;
   for (let trial = 0; trial < trials; trial++) {
-    const result = compareRuns([simulatedRun('a', 5000 + 2 * trial)], [simulatedRun('b', 5001 + 2 * trial, 300, 1.1)], { resamples: 1000, seed: trial });
+    const result = compareRuns([simulatedRun('a', 5000 + 2 * trial)], [simulatedRun('b', 5001 + 2 * trial, 300, 1.1)], { resamples: 400, seed: trial });
     if (result.verdict === 'regressed') detected++;
   }
   assert.ok(detected / trials >= 0.9, `detected ${detected}/${trials}`);
