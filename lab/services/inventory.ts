@@ -33,7 +33,7 @@ type Product = Omit<ProductStock, 'warehouse' | 'quantity'>;
 
 const PRODUCT_TTL_MS = 60_000;
 /** Time the legacy ledger check holds the critical section; under the global lock it serialises requests. */
-const LEDGER_CHECK_MS = 10;
+const LEDGER_CHECK_MS = 15;
 
 /** The N+1 shape: one awaited query per id, in a loop. */
 async function oneByOne<R>(ids: number[], query: (id: number) => Promise<R[]>): Promise<R[]> {
@@ -74,27 +74,29 @@ export function createInventoryService(context: ServiceContext): LabService {
     return found;
   }
 
-  async function stockLedger(session: DbSession, ids: number[]): Promise<Map<number, StockRow>> {
+  async function stockRows(session: DbSession, ids: number[]): Promise<Map<number, StockRow>> {
     const sql = 'SELECT product_id, warehouse, quantity FROM stock WHERE product_id';
     const rows = fixes.has('n+1')
       ? await session.query<StockRow>(`${sql} = ANY($1::bigint[])`, [ids])
       : await oneByOne(ids, (id) => session.query<StockRow>(`${sql} = $1`, [id]));
-    // The ledger reconciliation step of the legacy stock system: fixed cost per check.
-    await sleep(LEDGER_CHECK_MS);
     return new Map(rows.map((row) => [Number(row.product_id), row]));
+  }
+
+  /** The legacy ledger reconciliation: a fixed cost per check, which needs no mutual exclusion (it only reads). */
+  async function ledgerCheck(): Promise<void> {
+    await sleep(LEDGER_CHECK_MS);
   }
 
   async function stockFor(ids: number[]): Promise<ProductStock[]> {
     return db.withSession(async (session) => {
       const details = await products(session, ids);
-      const ledger = fixes.has('lock')
-        ? await stockLedger(session, ids)
-        : await lock.run(
-            () => stockLedger(session, ids),
-            () => {
-              stats.lockWaits += 1;
-            },
-          );
+      const ledger = await stockRows(session, ids);
+      if (fixes.has('lock')) await ledgerCheck();
+      else {
+        await lock.run(ledgerCheck, () => {
+          stats.lockWaits += 1;
+        });
+      }
       return ids.map((id) => {
         const product = details.get(id);
         const stock = ledger.get(id);
