@@ -51,11 +51,14 @@ const RENAMED_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['messaging.operation', 'messaging.operation.type'],
 ];
 
+const RENAMES = new Map<string, string>(RENAMED_KEYS);
+
 /** Adds the current-convention keys for any old-convention keys present; returns the same object. */
 export function normaliseAttributes(attributes: Attributes): Attributes {
-  for (const [oldKey, newKey] of RENAMED_KEYS) {
-    const value = attributes[oldKey];
-    if (value !== undefined && attributes[newKey] === undefined) attributes[newKey] = value;
+  // Walk the span's few keys rather than every rename: this runs once per received span.
+  for (const key of Object.keys(attributes)) {
+    const newKey = RENAMES.get(key);
+    if (newKey !== undefined && newKey !== key && attributes[newKey] === undefined) attributes[newKey] = attributes[key]!;
   }
   return attributes;
 }
