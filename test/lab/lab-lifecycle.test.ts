@@ -122,3 +122,13 @@ test('CLI: lab start runs in the background, refuses a second start, sets fixes,
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test('services die with their supervisor, even when it is killed outright', { timeout: 120_000 }, async () => {
+  const lab = await startLab({ fixes: 'all', port: 0, ...backingServices });
+  const supervisor = lab.pids.supervisor;
+  assert.ok(supervisor);
+  assert.equal(taggedProcesses(TAG).length, 6);
+  process.kill(supervisor, 'SIGKILL');
+  assert.deepEqual(await waitForNoTagged(TAG), []);
+  await lab.stop(); // already gone: resolves without error
+});
