@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
 import type { RequestSpec } from './scenario.js';
+import { originPrefix } from './url-template.js';
 
 export interface SendResult {
   /** When the request was written to a connection (µs, transport clock); the dispatch time when never written. */
@@ -58,12 +59,13 @@ export class HttpTransport {
     private readonly clock: Clock,
   ) {
     this.prepared = requests.map((request) => {
-      const url = new URL(request.url);
+      // A template's placeholders live in the path: parse the origin from a stand-in.
+      const url = new URL(request.url.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'));
       const headers: string[] = [];
       for (const [key, value] of Object.entries(request.headers)) headers.push(key, value);
       return {
         origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        path: request.url.slice(originPrefix(request.url).length) || '/',
         method: request.method as Dispatcher.HttpMethod,
         headers,
         ...(request.body === undefined ? {} : { body: request.body }),
@@ -87,10 +89,11 @@ export class HttpTransport {
   }
 
   /**
-   * Sends request `requestIndex` with extra headers (e.g. traceparent); calls `done` exactly once.
-   * The timeout bounds the wait for headers and between body chunks, from the moment of sending.
+   * Sends request `requestIndex` with extra headers (e.g. traceparent), to `path` when given (a rendered
+   * URL template); calls `done` exactly once. The timeout bounds the wait for headers and between body
+   * chunks, from the moment of sending.
    */
-  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void): void {
+  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void, path?: string): void {
     const request = this.prepared[requestIndex];
     if (!request) throw new RangeError(`no request ${requestIndex}`);
     const clock = this.clock;
@@ -126,7 +129,7 @@ export class HttpTransport {
       this.pool(request.origin).dispatch(
         {
           origin: request.origin,
-          path: request.path,
+          path: path ?? request.path,
           method: request.method,
           headers: extraHeaders.length === 0 ? request.headers : [...request.headers, ...extraHeaders],
           body: request.body ?? null,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { badInput } from '../core/errors.js';
 import { parseDurationMs } from '../core/units.js';
+import { checkTemplate, placeholders } from './url-template.js';
 
 export interface RequestSpec {
   name: string;
@@ -18,6 +19,8 @@ export interface RequestSpec {
   /** Statuses that count as success. */
   expectStatus: number[];
   weight: number;
+  /** Values of the URL's `{name}` placeholders, when it has any (see url-template.ts). */
+  vars?: Record<string, string[]>;
 }
 
 interface PhaseBase {
@@ -65,6 +68,16 @@ const requestInput = z
     timeout: duration.optional(),
     expect: z.union([z.number().int(), z.array(z.number().int())]).optional(),
     weight: z.number().positive('must be > 0').default(1),
+    /** Values for `{name}` placeholders in the URL: a list, or an integer range. */
+    vars: z
+      .record(
+        z.string(),
+        z.union([
+          z.array(z.union([z.string(), z.number()])).min(1),
+          z.object({ from: z.number().int(), to: z.number().int() }).strict().refine((range) => range.to >= range.from && range.to - range.from < 1_000_000, 'needs from <= to, at most 1,000,000 values'),
+        ]),
+      )
+      .optional(),
   })
   .strict();
 
@@ -102,6 +115,9 @@ export const scenarioInputSchema = z
   .strict();
 export type ScenarioInput = z.input<typeof scenarioInputSchema>;
 
+/** The path of a URL (template placeholders kept as written). */
+const pathOf = (url: string): string => url.replace(/^[a-z]+:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '') || '/';
+
 function validateUrl(url: string, field: string): string {
   let parsed: URL;
   try {
@@ -133,7 +149,17 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
   const defaultTimeoutMs = positiveDurationMs(raw.timeout, `${source}: timeout`);
   const requests: RequestSpec[] = raw.requests.map((request, index) => {
     const field = `${source}: requests.${index}`;
-    const url = validateUrl(request.url, `${field}.url`);
+    const vars = request.vars
+      ? Object.fromEntries(
+          Object.entries(request.vars).map(([name, values]) => [
+            name,
+            Array.isArray(values) ? values.map(String) : Array.from({ length: values.to - values.from + 1 }, (_, offset) => String(values.from + offset)),
+          ]),
+        )
+      : undefined;
+    checkTemplate(request.url, vars ?? {}, field);
+    // Placeholders are kept verbatim: URL parsing would percent-encode their braces.
+    const url = placeholders(request.url).length > 0 ? (validateUrl(request.url.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'), `${field}.url`), request.url) : validateUrl(request.url, `${field}.url`);
     const expect = request.expect === undefined ? [] : Array.isArray(request.expect) ? request.expect : [request.expect];
     const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
     const headers = { ...request.headers };
@@ -141,7 +167,7 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
       headers['content-type'] = 'application/json';
     }
     return {
-      name: request.name ?? `${request.method.toUpperCase()} ${new URL(url).pathname}`,
+      name: request.name ?? `${request.method.toUpperCase()} ${pathOf(url)}`,
       method: request.method.toUpperCase(),
       url,
       headers,
@@ -149,6 +175,7 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
       timeoutMs: request.timeout === undefined ? defaultTimeoutMs : positiveDurationMs(request.timeout, `${field}.timeout`),
       expectStatus: expect.length > 0 ? expect : [200, 201, 202, 204],
       weight: request.weight,
+      ...(vars ? { vars } : {}),
     };
   });
   const names = new Set<string>();

@@ -15,10 +15,11 @@ import { hashUniform, weightedPicker } from './random.js';
 import { Recorder } from './recorder.js';
 import type { ClosedPhase, Scenario } from './scenario.js';
 import { requestTraceIds, traceparentFor } from './trace-context.js';
+import { compilePathTemplate, originPrefix } from './url-template.js';
 
 /** What the runner needs from a transport: send request i, call back once. */
 export interface RequestSender {
-  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void): void;
+  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void, path?: string): void;
 }
 
 export interface SegmentRunOptions {
@@ -66,6 +67,8 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   const sealTimer = setInterval(seal, Math.min(250, scenario.intervalMs));
 
   /** Sends one request intended at `intendedUs` (run-relative); calls `after` with its run-relative end. */
+  const pathTemplates = scenario.requests.map((request) => (request.vars ? compilePathTemplate(request.url.slice(originPrefix(request.url).length), request.vars, scenario.seed) : undefined));
+
   const fire = (requestNumber: number, requestIndex: number, intendedUs: number, after?: (endUs: number) => void): void => {
     const request = scenario.requests[requestIndex];
     if (!request) return;
@@ -92,7 +95,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
       }
       after?.(endUs);
       if (inFlight === 0) onIdle?.();
-    });
+    }, pathTemplates[requestIndex]?.(requestNumber));
   };
 
   const runOpenArrivals = async (pending: Iterator<Arrival>, first: Arrival | undefined, phaseIndex: number): Promise<Arrival | undefined> => {

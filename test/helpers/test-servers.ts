@@ -23,13 +23,15 @@ function closer(server: Server | TcpServer, sockets?: Set<Socket>): () => Promis
 }
 
 /** Serves every request after `delayMsFor(n)` ms, n being the request's arrival number (0-based). */
-export async function delayServer(delayMsFor: (n: number) => number): Promise<Running & { count(): number }> {
+export async function delayServer(delayMsFor: (n: number) => number): Promise<Running & { count(): number; paths: string[] }> {
   let n = 0;
-  const server = createServer((_request, response) => {
+  const paths: string[] = [];
+  const server = createServer((request, response) => {
+    paths.push(request.url ?? '');
     const delayMs = delayMsFor(n++);
     setTimeout(() => response.end('ok'), delayMs);
   });
-  return { url: await listen(server), close: closer(server), count: () => n };
+  return { url: await listen(server), close: closer(server), count: () => n, paths };
 }
 
 /** A TCP server that misbehaves on every connection: 'silent' never answers, 'reset' destroys, 'garbage' sends non-HTTP. */

@@ -74,3 +74,27 @@ test('closed users split across segments and --segment parsing', () => {
   assert.throws(() => parseSegment('4/3', '--segment', badInput), /--segment/);
   assert.throws(() => parseSegment('0/3', '--segment', badInput), /--segment/);
 });
+
+test('URL templates: values picked per request number, the same in every segment; bad templates named', async () => {
+  const { compilePathTemplate } = await import('../../src/load/url-template.js');
+  const templated = normalizeScenario({
+    requests: [{ name: 'order', url: 'http://127.0.0.1:1/orders/{id}?c={customer}', vars: { id: { from: 1, to: 20 }, customer: ['a b', 'z'] } }],
+    phases: [{ kind: 'constant', rate: 10, duration: '1s' }],
+  });
+  const request = templated.requests[0]!;
+  assert.equal(request.url, 'http://127.0.0.1:1/orders/{id}?c={customer}');
+  assert.equal(request.vars?.id?.length, 20);
+  const render = compilePathTemplate('/orders/{id}?c={customer}', request.vars ?? {}, templated.seed)!;
+  const paths = Array.from({ length: 2000 }, (_, n) => render(n));
+  assert.deepEqual(paths, Array.from({ length: 2000 }, (_, n) => render(n)));
+  assert.ok(paths.every((path) => /^\/orders\/([1-9]|1\d|20)\?c=(a%20b|z)$/.test(path)));
+  // All 20 ids and both customers are used, roughly evenly (100 each expected).
+  const ids = new Map<string, number>();
+  for (const path of paths) ids.set(path.split('?')[0]!, (ids.get(path.split('?')[0]!) ?? 0) + 1);
+  assert.equal(ids.size, 20);
+  assert.ok(Math.min(...ids.values()) > 60, `min ${Math.min(...ids.values())}`);
+  const bad = (url: string, vars: Record<string, unknown>) => () => normalizeScenario({ requests: [{ url, vars }], phases: [{ kind: 'constant', rate: 1, duration: '1s' }] });
+  assert.throws(bad('http://127.0.0.1:1/orders/{id}', {}), /requests\.0\.vars: no values for placeholder \{id\}/);
+  assert.throws(bad('http://127.0.0.1:1/orders', { id: [1] }), /requests\.0\.vars\.id: not used/);
+  assert.throws(bad('http://{host}/orders', { host: ['a'] }), /requests\.0\.url: placeholders may only appear/);
+});

@@ -4,6 +4,7 @@ import { aggregateIntervals } from '../../src/core/run-aggregate.js';
 import type { RunFile } from '../../src/core/run-file.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { scenarioFromUrl } from '../../src/load/scenario-from-flags.js';
+import { normalizeScenario } from '../../src/load/scenario.js';
 import { deadUrl, delayServer, misbehavingServer } from '../helpers/test-servers.js';
 
 test('a server with a known latency distribution: percentiles land on it', async () => {
@@ -45,6 +46,21 @@ test('two worker threads split the schedule and merge exactly', async () => {
     const samples = run.traces?.samples ?? [];
     assert.ok(samples.length > 240 && samples.length < 360, `samples ${samples.length}`);
     assert.equal(new Set(samples.map((sample) => sample.traceId)).size, samples.length);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a URL template sends the rendered paths', async () => {
+  const server = await delayServer(() => 0);
+  try {
+    const scenario = normalizeScenario({
+      requests: [{ name: 'order', url: `${server.url}/orders/{id}`, vars: { id: [3, 5, 8] } }],
+      phases: [{ kind: 'constant', rate: 60, duration: '1s' }],
+    });
+    const run = await runLoad(scenario);
+    assert.equal(run.summary.byRequest.order?.count, 60);
+    assert.deepEqual([...new Set(server.paths)].sort(), ['/orders/3', '/orders/5', '/orders/8']);
   } finally {
     await server.close();
   }

@@ -1,0 +1,49 @@
+/**
+ * Parameterised URLs: `http://host/orders/{id}?customer={customer}` with a list or range of values per
+ * variable. Each request's values are picked by a stateless hash of (seed, request number), so every
+ * segment and worker picks the same values for the same request and runs stay reproducible.
+ */
+import { badInput } from '../core/errors.js';
+import { hashUniform } from './random.js';
+
+export type VarValues = readonly string[];
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The scheme://host:port prefix of a URL as written (placeholders never appear in it). */
+export const originPrefix = (url: string): string => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0] ?? '';
+
+/** Names of the placeholders in a URL, in order of first appearance. */
+export function placeholders(url: string): string[] {
+  return [...new Set([...url.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))];
+}
+
+/** Checks that placeholders sit in the path or query only and that each has values (and each var is used). */
+export function checkTemplate(url: string, vars: Record<string, VarValues>, field: string): void {
+  const names = placeholders(url);
+  const originEnd = url.indexOf('/', url.indexOf('//') + 2);
+  if (url.slice(0, originEnd === -1 ? url.length : originEnd).includes('{')) throw badInput(`${field}.url`, 'placeholders may only appear in the path or query, not the host');
+  for (const name of names) if (!vars[name]?.length) throw badInput(`${field}.vars`, `no values for placeholder {${name}}`);
+  for (const name of Object.keys(vars)) if (!names.includes(name)) throw badInput(`${field}.vars.${name}`, `not used in the URL`);
+}
+
+/** Compiles a path template into a renderer: request number → concrete path. */
+export function compilePathTemplate(pathTemplate: string, vars: Record<string, VarValues>, seed: number): ((requestNumber: number) => string) | undefined {
+  const names = placeholders(pathTemplate);
+  if (names.length === 0) return undefined;
+  const parts = pathTemplate.split(PLACEHOLDER);
+  // split() with a capture group alternates literal text and placeholder names.
+  return (requestNumber) => {
+    let path = '';
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index] ?? '';
+      if (index % 2 === 0) path += part;
+      else {
+        const values = vars[part] ?? [''];
+        const pick = Math.floor(hashUniform(seed + 7919 * names.indexOf(part), requestNumber) * values.length);
+        path += encodeURIComponent(values[pick] ?? '');
+      }
+    }
+    return path;
+  };
+}
