@@ -1,5 +1,5 @@
 /**
- * The demo's load: a realistic mix against the lab gateway — mostly order views of a hot order, some
+ * The demo's load: a realistic mix against the lab gateway — mostly views of a hot set of 20 orders, some
  * order lists, a few order writes — as an open-model scenario with a short warm-up.
  */
 import { normalizeScenario, type Scenario } from '../load/scenario.js';
@@ -15,8 +15,8 @@ export function demoScenario(gatewayUrl: string, load: DemoLoad): Scenario {
   return normalizeScenario(
     {
       requests: [
-        { name: 'GET /orders/:id', url: `${gatewayUrl}/orders/7`, weight: 7 },
-        { name: 'GET /orders?customer', url: `${gatewayUrl}/orders?customer=7`, weight: 2 },
+        { name: 'GET /orders/:id', url: `${gatewayUrl}/orders/{id}`, vars: { id: { from: 1, to: 20 } }, weight: 7 },
+        { name: 'GET /orders?customer', url: `${gatewayUrl}/orders?customer={customer}`, vars: { customer: { from: 1, to: 50 } }, weight: 2 },
         { name: 'POST /orders', method: 'POST', url: `${gatewayUrl}/orders`, body: { customerId: 7, items: [{ productId: 3, quantity: 1 }] }, weight: 1 },
       ],
       phases: [
