@@ -289,3 +289,13 @@ test('sweep with embedded step runs: one spectrum per load level', () => {
   assert.equal(figure.match(/<circle /g)?.length, 10);
   assert.ok(figure.includes('1 users: p99 = 99.0ms'));
 });
+
+test('waterfall: a client latency far beyond the spans is explained, not drawn as empty axis', () => {
+  const analysis = sampleAnalysis() as { exemplar: { latencyUs: number } };
+  analysis.exemplar.latencyUs = 1_000_000;
+  const html = renderHtmlReport({ runs: [syntheticRun({ id: 't', intervals: [{ requests: { r: { latenciesUs: [1000] } } }], analysis: analysis as unknown as Record<string, unknown> })] });
+  // Spans end at 95 ms; the request took 1 s: 905 ms outside the spans, and the axis ends at 95 ms.
+  assert.match(html, /data-outside-spans-us="905000"/);
+  assert.ok(html.includes('The spans cover 95.0ms of the request's 1.00s latency'));
+  assert.ok(html.includes('>95.0ms</text>') && !html.includes('>1.00s</text>'));
+});

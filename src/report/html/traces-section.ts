@@ -122,7 +122,10 @@ function waterfall(exemplar: ExemplarView): string {
   const all = waterfallOrder(exemplar.spans);
   const shown = all.slice(0, MAX_WATERFALL_SPANS);
   const startUs = Math.min(0, ...exemplar.spans.map((span) => span.startUs));
-  const endUs = Math.max(exemplar.latencyUs, ...exemplar.spans.map((span) => span.startUs + span.durationUs));
+  // The axis covers the spans, not the client latency: when the client's latency (from intended start) is much
+  // longer — time queued before the server saw the request — stretching to it would squash every bar.
+  const spansEndUs = Math.max(1, ...exemplar.spans.map((span) => span.startUs + span.durationUs));
+  const endUs = exemplar.latencyUs <= spansEndUs * 1.2 ? Math.max(exemplar.latencyUs, spansEndUs) : spansEndUs;
   const spanUs = Math.max(1, endUs - startUs);
   const plotWidth = WIDTH - LABEL_WIDTH - 20;
   const rowHeight = 18;
@@ -159,6 +162,9 @@ function waterfall(exemplar: ExemplarView): string {
     `<figure class="chart" data-chart="waterfall"><figcaption>Exemplar slow trace <code>${escapeHtml(exemplar.traceId)}</code> · ${escapeHtml(formatUs(exemplar.latencyUs))}</figcaption>` +
     `<div class="legend"><span class="legend-item"><i class="swatch box c-crit"></i>span on the critical path</span><span class="legend-item"><i class="swatch box c-span"></i>off the critical path</span><span class="legend-item"><i class="swatch c-fg"></i>critical-path sections</span><span class="legend-item"><i class="swatch box c-err"></i>error</span></div>` +
     `<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="trace waterfall">${ticks.join('')}${rows.join('')}<g class="critical-sections" data-critical-sections="${sections.length}">${sections.join('')}</g></svg>` +
+    (endUs < exemplar.latencyUs
+      ? `<p class="note" data-outside-spans-us="${Math.round(exemplar.latencyUs - spansEndUs)}">The spans cover ${escapeHtml(formatUs(spansEndUs - startUs))} of the request's ${escapeHtml(formatUs(exemplar.latencyUs))} latency; the rest was spent before or after the traced server work (queued in the client or on the network).</p>`
+      : '') +
     (hidden > 0 ? `<p class="note">${hidden} more spans not shown.</p>` : '') +
     `</figure>`
   );
