@@ -3,7 +3,10 @@
  * runLoad at a constant rate. Prints how often two runs of the same configuration are called "no significant change"
  * (noise-awareness) and how often a 10% slower server is called "regressed" (power), with the per-run cost.
  *
- *   node dist/bench/compare-aa.js [pairs=10] [durationSec=6] [ratePerSec=200]
+ * With repeats > 1 each side is that many runs, interleaved (A B A B …), so the run-to-run spread enters the
+ * intervals — the remedy when the machine itself is noisy (shared CI runners, other processes).
+ *
+ *   node dist/bench/compare-aa.js [pairs=10] [durationSec=6] [ratePerSec=200] [repeats=1]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +18,7 @@ const pairs = Number(process.argv[2] ?? 10);
 // ≥ 5 s: the block bootstrap needs ≥ 5 one-second intervals per run.
 const durationSec = Number(process.argv[3] ?? 6);
 const ratePerSec = Number(process.argv[4] ?? 200);
+const repeats = Number(process.argv[5] ?? 1);
 
 let delayMs = 5;
 const server = createServer((_request, response) => {
@@ -36,13 +40,18 @@ let detected = 0;
 const p50Changes: number[] = [];
 const started = performance.now();
 for (let pair = 0; pair < pairs; pair++) {
-  const a = await run(5);
-  const b = await run(5);
-  const aa = compareRuns([a], [b], { seed: pair + 1 });
+  const a: Awaited<ReturnType<typeof run>>[] = [];
+  const b: Awaited<ReturnType<typeof run>>[] = [];
+  const slower: Awaited<ReturnType<typeof run>>[] = [];
+  for (let r = 0; r < repeats; r++) {
+    a.push(await run(5));
+    b.push(await run(5));
+    slower.push(await run(5.5));
+  }
+  const aa = compareRuns(a, b, { seed: pair + 1 });
   if (aa.verdict === 'no significant change') quiet++;
   p50Changes.push(aa.total.metrics.find((metric) => metric.metric === 'p50')?.change ?? 0);
-  const slower = await run(5.5);
-  const ab = compareRuns([a], [slower], { seed: pair + 1 });
+  const ab = compareRuns(a, slower, { seed: pair + 1 });
   if (ab.verdict === 'regressed') detected++;
 }
 const elapsedSec = (performance.now() - started) / 1000;
@@ -51,7 +60,7 @@ server.close();
 const spread = p50Changes.map((change) => `${(change * 100).toFixed(1)}%`).join(' ');
 process.stdout.write(
   [
-    `compare-aa: ${pairs} pairs of ${durationSec}s runs at ${ratePerSec}/s against a 5 ms (+0–1 ms jitter) server`,
+    `compare-aa: ${pairs} comparisons of ${repeats} vs ${repeats} run(s) of ${durationSec}s at ${ratePerSec}/s against a 5 ms (+0–1 ms jitter) server`,
     `  A/A  "no significant change": ${quiet}/${pairs} (${((quiet / pairs) * 100).toFixed(0)}%)   A/A p50 changes: ${spread}`,
     `  A/B  5 ms → 5.5 ms (+10%) "regressed": ${detected}/${pairs} (${((detected / pairs) * 100).toFixed(0)}%)`,
     `  wall time ${elapsedSec.toFixed(1)}s`,
