@@ -296,6 +296,6 @@ test('waterfall: a client latency far beyond the spans is explained, not drawn a
   const html = renderHtmlReport({ runs: [syntheticRun({ id: 't', intervals: [{ requests: { r: { latenciesUs: [1000] } } }], analysis: analysis as unknown as Record<string, unknown> })] });
   // Spans end at 95 ms; the request took 1 s: 905 ms outside the spans, and the axis ends at 95 ms.
   assert.match(html, /data-outside-spans-us="905000"/);
-  assert.ok(html.includes('The spans cover 95.0ms of the request's 1.00s latency'));
+  assert.ok(html.includes("The spans cover 95.0ms of the request's 1.00s latency"));
   assert.ok(html.includes('>95.0ms</text>') && !html.includes('>1.00s</text>'));
 });
