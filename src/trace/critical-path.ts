@@ -42,25 +42,47 @@ function emit(sections: CriticalPathSection[], node: SpanNode, startNs: number, 
   sections.push({ spanId: node.span.spanId, service: node.span.service, operation: node.span.name, startNs, endNs });
 }
 
-/** Appends `node`'s path from `cursorNs` back to its start, latest section first. */
-function walk(node: SpanNode, cursorStartNs: number, sections: CriticalPathSection[]): void {
-  let cursorNs = cursorStartNs;
-  const children = node.children.length === 0 ? [] : syncChildrenByEndDesc(node);
-  for (const child of children) {
-    const childEndNs = endWithin(child, node);
-    // Overlaps the section already on the path beyond clock jitter: a parallel sibling.
-    if (childEndNs > cursorNs + overlapToleranceNs(child.endNs - child.startNs)) continue;
-    if (child.startNs >= cursorNs) continue;
-    const sectionEndNs = Math.min(childEndNs, cursorNs);
-    emit(sections, node, sectionEndNs, cursorNs);
-    // A child that started before its parent is clipped to the parent's start.
-    walk(child, sectionEndNs, sections);
-    const childStartNs = Math.max(child.startNs, node.startNs);
-    // The clipped part of the child is accounted by the child's own walk; the parent resumes at its start.
-    cursorNs = childStartNs;
-    if (cursorNs <= node.startNs) break;
+interface Frame {
+  node: SpanNode;
+  children: SpanNode[];
+  index: number;
+  cursorNs: number;
+}
+
+/**
+ * Appends `root`'s path from `cursorNs` back to its start, latest section first. Iterative (an explicit
+ * stack of frames) so a pathologically deep trace cannot overflow the call stack.
+ */
+function walk(root: SpanNode, cursorNs: number, sections: CriticalPathSection[]): void {
+  const frame = (node: SpanNode, startCursorNs: number): Frame => ({
+    node,
+    children: node.children.length === 0 ? node.children : syncChildrenByEndDesc(node),
+    index: 0,
+    cursorNs: startCursorNs,
+  });
+  const stack: Frame[] = [frame(root, cursorNs)];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const { node } = top;
+    let descended = false;
+    while (top.index < top.children.length && top.cursorNs > node.startNs) {
+      const child = top.children[top.index++]!;
+      const childEndNs = endWithin(child, node);
+      // Overlaps the section already on the path beyond clock jitter: a parallel sibling.
+      if (childEndNs > top.cursorNs + overlapToleranceNs(child.endNs - child.startNs)) continue;
+      if (child.startNs >= top.cursorNs) continue;
+      const sectionEndNs = Math.min(childEndNs, top.cursorNs);
+      emit(sections, node, sectionEndNs, top.cursorNs);
+      // The parent resumes where the child started (a child that started before its parent: at the parent's start).
+      top.cursorNs = Math.max(child.startNs, node.startNs);
+      stack.push(frame(child, sectionEndNs));
+      descended = true;
+      break;
+    }
+    if (descended) continue;
+    emit(sections, node, node.startNs, top.cursorNs);
+    stack.pop();
   }
-  emit(sections, node, node.startNs, cursorNs);
 }
 
 /** The critical path of one trace tree. */

@@ -12,7 +12,14 @@ export function predictSavingUs(context: DetectorContext, plans: ReadonlyMap<str
     const plan = plans.get(trace.tree.traceId);
     if (plan === undefined) continue;
     if (!context.cohorts.p50.has(trace.tree.traceId) && !context.cohorts.p99.has(trace.tree.traceId)) continue;
-    const after = criticalPathDurationNs(criticalPath(retimeTree(trace.tree, plan)));
+    let after: number;
+    try {
+      after = criticalPathDurationNs(criticalPath(retimeTree(trace.tree, plan)));
+    } catch (error) {
+      // Re-timing recurses per tree level: a trace thousands of levels deep predicts no saving rather than crashing.
+      if (error instanceof RangeError) continue;
+      throw error;
+    }
     savingNs.set(trace.tree.traceId, Math.max(0, criticalPathDurationNs(trace.path) - after));
   }
   const mean = (cohort: ReadonlySet<string>): number => {

@@ -120,3 +120,25 @@ test('retime: a shorter duration moves later siblings earlier by the difference'
   assert.equal(retimed.byId.get(hexId('q2'))!.startNs, 15e6);
   assert.equal(retimed.byId.get(hexId('A'))!.endNs, 85e6);
 });
+
+test('a 20,000-level deep trace is analysed without overflowing the stack', () => {
+  // Span i runs from i µs to (40,000 − i) µs; the innermost span is the last on the way down.
+  const depth = 20_000;
+  const spans = Array.from({ length: depth }, (_, i) => ({
+    traceId: '0'.repeat(31) + '1',
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    ...(i > 0 ? { parentSpanId: i.toString(16).padStart(16, '0') } : {}),
+    name: `level ${i}`,
+    kind: 'internal' as const,
+    service: 'svc',
+    startNs: BigInt(i) * 1000n,
+    endNs: BigInt(2 * depth - i) * 1000n,
+    status: 'ok' as const,
+    attributes: {},
+    links: [],
+  }));
+  const path = criticalPath(buildTraceTree(spans));
+  assert.equal(criticalPathDurationNs(path), 40_000_000);
+  // Every level contributes 1 µs on the way down and 1 µs on the way up, the innermost its 2 µs.
+  assert.equal(path.sections.length, 2 * depth - 1);
+});
