@@ -41,7 +41,11 @@ export function latencyCohorts(traces: readonly AnalysedTrace[]): { p50: Analyse
 export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOptions = {}): TraceAnalysis {
   const thresholds: DetectorThresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const clientLatencyUs = new Map<string, number>();
-  for (const sample of options.samples ?? []) clientLatencyUs.set(sample.traceId, sample.latencyUs);
+  const clientSpanIds = new Set<string>();
+  for (const sample of options.samples ?? []) {
+    clientLatencyUs.set(sample.traceId, sample.latencyUs);
+    clientSpanIds.add(sample.spanId);
+  }
 
   const trees = buildTraceTrees(spans);
   const traces: AnalysedTrace[] = [];
@@ -52,6 +56,8 @@ export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOpti
   for (const tree of trees) {
     duplicateSpans += tree.duplicateSpans;
     orphanSpans += tree.orphanSpans;
+    // A root whose parent is the load generator's own (unexported) client span is expected, not an orphan.
+    for (const root of tree.roots) if (root.span.parentSpanId !== undefined && clientSpanIds.has(root.span.parentSpanId)) orphanSpans--;
     skewAdjustedSpans += tree.skewAdjustments.length;
     const path = criticalPath(tree);
     const onPath = new Set<string>();

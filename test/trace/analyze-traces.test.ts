@@ -18,10 +18,13 @@ const tiersOf = (analysis: ReturnType<typeof analyzeTraces>, cohort: 'p50' | 'p9
   Object.fromEntries(analysis.cohorts.find((entry) => entry.cohort === cohort)!.tiers.map((tier) => [tier.tier, tier.us]));
 
 test('tier decomposition of one trace, with the client latency joined from the run file samples', () => {
-  const spans = buildSpans('tiers', tiered);
+  // The root's parent is the load generator's span, which is never exported: not counted as an orphan.
+  const spans = buildSpans('tiers', [{ ...tiered[0]!, parent: 'client' }, ...tiered.slice(1)]);
   const sample = { traceId: traceIdFor('tiers'), spanId: hexId('client'), name: 'checkout', intendedStartMs: 0, latencyUs: 130_000, status: 200 };
   const analysis = analyzeTraces(spans, { samples: [sample] });
   assert.equal(analysis.tracesWithClientLatency, 1);
+  assert.equal(analysis.orphanSpans, 0);
+  assert.equal(analyzeTraces(spans).orphanSpans, 1);
   // gateway 0–10, 60–70, 75–100; http 10–15, 55–60; orders 15–20, 40–45, 50–55; db 20–40; cache 45–50; messaging 70–75.
   assert.deepEqual(tiersOf(analysis, 'p50'), { client: 30_000, gateway: 45_000, service: 15_000, http: 10_000, database: 20_000, cache: 5_000, messaging: 5_000 });
   assert.equal(analysis.cohorts[0]!.latencyUs, 130_000);
