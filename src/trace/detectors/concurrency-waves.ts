@@ -63,7 +63,7 @@ export const concurrencyWavesDetector: Detector = {
           const wave = maxConcurrency(group);
           if (wave < 2 || wave > MAX_WAVE || wave >= group.length || !inWaves(group, wave)) continue;
           const builder = builderFor(builders, `${parent.span.service}\u0000${parent.span.name}\u0000${operation}`, () => {
-            const created = new FindingBuilder('concurrency-waves', parent.span.service, parent.span.name);
+            const created = new FindingBuilder('concurrency-waves', parent.span.service, parent.span.name, context);
             created.details.call = operation;
             return created;
           });

@@ -14,7 +14,7 @@ export const connectionPerRequestDetector: Detector = {
     for (const trace of context.traces) {
       for (const node of nodesOf(trace.tree)) {
         if (!isConnectSpan(node.span) || !trace.onPath.has(node.span.spanId)) continue;
-        const builder = builderFor(builders, `${node.span.service}\u0000${node.span.name}`, () => new FindingBuilder('connection-per-request', node.span.service, node.span.name));
+        const builder = builderFor(builders, `${node.span.service}\u0000${node.span.name}`, () => new FindingBuilder('connection-per-request', node.span.service, node.span.name, context));
         builder.hit(trace.tree.traceId, node.span.spanId);
         builder.add('connects');
         builder.add('connectTimeUs', Math.round((node.endNs - node.startNs) / 1e3));

@@ -14,6 +14,20 @@ interface MutablePlan {
   parallel: string[][];
 }
 
+/** What detectors write into a plan. */
+export interface PlanWriter {
+  remove: Pick<Set<string>, 'add'>;
+  durationNs: Pick<Map<string, number>, 'set'>;
+  parallel: Pick<string[][], 'push'>;
+}
+
+/** Plans of traces outside both cohorts are never re-timed: writing them is discarded, not stored. */
+const DISCARD: PlanWriter = {
+  remove: { add: () => new Set<string>() },
+  durationNs: { set: () => new Map<string, number>() },
+  parallel: { push: () => 0 },
+};
+
 export class FindingBuilder {
   readonly traceIds = new Set<string>();
   readonly exampleSpanIds: string[] = [];
@@ -25,6 +39,8 @@ export class FindingBuilder {
     readonly detector: string,
     readonly service: string,
     readonly operation: string,
+    /** When given, only plans of traces in the p50 or p99 cohort are kept (the only ones re-timed). */
+    private readonly context?: DetectorContext,
   ) {}
 
   /** Records that trace `traceId` shows the problem, at span `spanId`. */
@@ -41,7 +57,8 @@ export class FindingBuilder {
     this.counts[count] = Math.max(this.counts[count] ?? Number.NEGATIVE_INFINITY, value);
   }
 
-  plan(traceId: string): MutablePlan {
+  plan(traceId: string): PlanWriter {
+    if (this.context !== undefined && !this.context.cohorts.p50.has(traceId) && !this.context.cohorts.p99.has(traceId)) return DISCARD;
     let plan = this.plans.get(traceId);
     if (plan === undefined) {
       plan = { remove: new Set(), durationNs: new Map(), parallel: [] };

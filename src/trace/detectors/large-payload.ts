@@ -27,7 +27,7 @@ export const largePayloadDetector: Detector = {
           }
         }
         if (bytes <= limit) continue;
-        const builder = builderFor(builders, `${node.span.service}\u0000${node.span.name}`, () => new FindingBuilder('large-payload', node.span.service, node.span.name));
+        const builder = builderFor(builders, `${node.span.service}\u0000${node.span.name}`, () => new FindingBuilder('large-payload', node.span.service, node.span.name, context));
         builder.hit(trace.tree.traceId, node.span.spanId);
         builder.add('payloads');
         builder.max('maxBytes', bytes);

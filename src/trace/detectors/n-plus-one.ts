@@ -28,7 +28,7 @@ export const nPlusOneDetector: Detector = {
           if (group.length < context.thresholds.nPlusOneMinRepeats) continue;
           const key = `${parent.span.service}\u0000${parent.span.name}\u0000${statement}`;
           const builder = builderFor(builders, key, () => {
-            const created = new FindingBuilder('n-plus-one', parent.span.service, parent.span.name);
+            const created = new FindingBuilder('n-plus-one', parent.span.service, parent.span.name, context);
             created.details.statement = statement;
             return created;
           });

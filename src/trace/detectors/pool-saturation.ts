@@ -27,7 +27,7 @@ export const poolSaturationDetector: Detector = {
         if (waits) waits.push(node.endNs - node.startNs);
         else allWaitsNs.set(waitKey, [node.endNs - node.startNs]);
         if (!trace.onPath.has(node.span.spanId)) continue;
-        const builder = builderFor(builders, waitKey, () => new FindingBuilder('pool-saturation', node.span.service, node.span.name));
+        const builder = builderFor(builders, waitKey, () => new FindingBuilder('pool-saturation', node.span.service, node.span.name, context));
         builder.hit(trace.tree.traceId, node.span.spanId);
         builder.add('waits');
         waitNs.set(builder, (waitNs.get(builder) ?? 0) + node.endNs - node.startNs);

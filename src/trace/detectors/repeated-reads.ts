@@ -62,7 +62,7 @@ export const repeatedReadsDetector: Detector = {
       const withinTraces = [...read.traces].filter(([, spanIds]) => spanIds.length >= 2);
       const withinTrace = withinTraces.length >= repeatedReadMinTraces && withinTraces.length / total >= repeatedReadMinShare;
       if (!acrossTraces && !withinTrace) continue;
-      const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name);
+      const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name, context);
       builder.details.read = what;
       builder.details.scope = acrossTraces ? 'across requests' : 'within requests';
       let reads = 0;

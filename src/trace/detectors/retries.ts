@@ -25,7 +25,7 @@ export const retriesDetector: Detector = {
           if (run.length >= 2 && failedAttempts.length > 0) {
             const last = run[run.length - 1]!;
             const builder = builderFor(builders, `${parent.span.service}\u0000${runKey}`, () => {
-              const created = new FindingBuilder('retries', parent.span.service, parent.span.name);
+              const created = new FindingBuilder('retries', parent.span.service, parent.span.name, context);
               created.details.target = runKey.trim();
               return created;
             });

@@ -40,7 +40,7 @@ export const sequentialCallsDetector: Detector = {
         if (parent.children.length < context.thresholds.sequentialMinCalls) continue;
         for (const chain of sequentialChains(parent)) {
           if (chain.length < context.thresholds.sequentialMinCalls) continue;
-          const builder = builderFor(builders, `${parent.span.service}\u0000${parent.span.name}`, () => new FindingBuilder('sequential-calls', parent.span.service, parent.span.name));
+          const builder = builderFor(builders, `${parent.span.service}\u0000${parent.span.name}`, () => new FindingBuilder('sequential-calls', parent.span.service, parent.span.name, context));
           builder.hit(trace.tree.traceId, chain[0]!.span.spanId);
           builder.max('maxSequentialCalls', chain.length);
           builder.add('calls', chain.length);

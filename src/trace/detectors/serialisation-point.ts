@@ -52,7 +52,7 @@ export const serialisationPointDetector: Detector = {
       }
       if (overlaps > 0 || backToBack / (occurrences.length - 1) < MIN_BACK_TO_BACK_SHARE) continue;
       const first = occurrences[0]!.node.span;
-      const builder = new FindingBuilder('serialisation-point', first.service, first.name);
+      const builder = new FindingBuilder('serialisation-point', first.service, first.name, context);
       for (const occurrence of occurrences) {
         builder.hit(occurrence.traceId, occurrence.node.span.spanId);
         const caller = occurrence.node.parent;

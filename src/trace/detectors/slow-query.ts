@@ -40,7 +40,7 @@ export const slowQueryDetector: Detector = {
         const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
         if (durationNs <= thresholdNs && !dominant) continue;
         const builder = builderFor(builders, key, () => {
-          const created = new FindingBuilder('slow-query', node.span.service, node.span.name);
+          const created = new FindingBuilder('slow-query', node.span.service, node.span.name, context);
           created.details.statement = statement;
           return created;
         });

@@ -45,7 +45,7 @@ export const syncSideEffectDetector: Detector = {
           if (child.async || !trace.onPath.has(child.span.spanId) || !isSideEffect(child, lastCall)) continue;
           const target = downstreamService(child) ?? child.span.name;
           const builder = builderFor(builders, `${parent.span.service}\u0000${child.span.name}\u0000${target}`, () => {
-            const created = new FindingBuilder('sync-side-effect', parent.span.service, parent.span.name);
+            const created = new FindingBuilder('sync-side-effect', parent.span.service, parent.span.name, context);
             created.details.call = child.span.name;
             created.details.target = target;
             return created;
