@@ -151,10 +151,10 @@ export function createOrdersService(context: ServiceContext): LabService {
       }
       const limit = Math.min(positiveId(params.get('limit')) ?? ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
       const after = positiveId(params.get('cursor')) ?? 0;
-      const orders = await session.query<OrderRow & { line_count: number }>(
-        `SELECT o.id, o.customer_id, o.status, o.total_cents, o.created_at,
-                (SELECT count(*)::int FROM order_lines l WHERE l.order_id = o.id) AS line_count
-         FROM orders o WHERE o.customer_id = $1 AND o.id > $2 ORDER BY o.id LIMIT $3`,
+      // Field selection: order summaries only (the full lines are one GET /orders/:id away).
+      const orders = await session.query<OrderRow>(
+        `SELECT id, customer_id, status, total_cents, created_at FROM orders
+         WHERE customer_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
         [customerId, after, limit + 1],
       );
       const page = orders.slice(0, limit);
@@ -165,7 +165,6 @@ export function createOrdersService(context: ServiceContext): LabService {
           status: order.status,
           totalCents: order.total_cents,
           createdAt: new Date(order.created_at).toISOString(),
-          lineCount: order.line_count,
         })),
         nextCursor: orders.length > limit && last ? Number(last.id) : null,
       };
