@@ -50,7 +50,9 @@ test('closed sweep against a c=4, s=20ms server: Little holds and the USL fit fi
     // Below saturation X = N/s (50/s per user; timer slack and the round trip cost up to ~25% on a busy machine);
     // from N = 8 on the server is saturated: X = c/s = 200/s.
     assert.ok(throughputs[0]! > 35 && throughputs[0]! <= 51, `X(1) = ${throughputs[0]}`);
-    for (const x of throughputs.slice(3)) assert.ok(x > 0.8 * CAPACITY_PER_SEC && x <= 1.02 * CAPACITY_PER_SEC, `X = ${throughputs.join(', ')}`);
+    // Completions are counted by completion time in 1-s windows, so a window can hold a few requests of the one
+    // before: up to ~5% over c/s.
+    for (const x of throughputs.slice(3)) assert.ok(x > 0.8 * CAPACITY_PER_SEC && x <= 1.06 * CAPACITY_PER_SEC, `X = ${throughputs.join(', ')}`);
     for (const step of sweep.steps) assert.ok(step.little.consistent, `Little at N=${step.level}: ${step.little.impliedConcurrency}`);
     const fit = sweep.fit as UslFitConverged;
     assert.equal(fit.kind, 'converged', JSON.stringify(sweep.fit));
