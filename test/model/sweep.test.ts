@@ -81,6 +81,18 @@ test('Little’s law check flags a step whose implied concurrency is off by more
   assert.equal(off.impliedConcurrency, 5);
   assert.equal(off.relativeError, -0.5);
   assert.equal(off.consistent, false);
+  // The drain of in-flight requests lands in the last interval: the rate is taken over the others.
+  const drained = syntheticRun('drain', [
+    { latenciesUs: { r: Array(100).fill(1000) } },
+    { latenciesUs: { r: Array(100).fill(1000) } },
+    { latenciesUs: { r: Array(100).fill(1000) } },
+    { latenciesUs: { r: Array(340).fill(900_000) } },
+  ]);
+  const drainedStep = summarizeStep(drained, 100, 'open', 0);
+  assert.equal(drainedStep.summary.throughputPerSec, 100);
+  assert.equal(drainedStep.summary.count, 640);
+  // 900 000 µs lies in the histogram bucket [899 584, 900 095] (width 512 at this magnitude): its top is reported.
+  assert.equal(drainedStep.summary.p99Us, 900_095);
   const open = summarizeStep(closedSystem(4), 400, 'open', 0);
   assert.equal(open.little.expectedConcurrency, null);
   assert.ok(Math.abs(open.little.impliedConcurrency - 4) < 0.05);
