@@ -10,6 +10,9 @@ import type { ServiceStats } from './service-stats.js';
 
 const pg = labRequire('pg') as typeof PgModule;
 
+/** What every new connection runs first, as real services do (timeouts, a name for pg_stat_activity). */
+const SESSION_SETUP_SQL = "SET statement_timeout = '5s'; SET application_name = 'perfloop-lab'";
+
 /** A scope of queries made on behalf of one request. */
 export interface DbSession {
   query<R extends QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -27,6 +30,11 @@ export class LabDb {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: 30_000 });
     // An idle pooled client losing its server must not crash the service.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => {
+      this.stats.dbConnects += 1;
+      // Pooled connections pay the session setup once, not per request.
+      client.query(SESSION_SETUP_SQL).catch(() => undefined);
+    });
   }
 
   /** Runs `work` with a session; the connection policy follows the `pool` fix at call time. */
@@ -36,6 +44,7 @@ export class LabDb {
     client.on('error', () => undefined);
     this.stats.dbConnects += 1;
     await client.connect();
+    await client.query(SESSION_SETUP_SQL);
     try {
       return await work(this.sessionOn(client));
     } finally {

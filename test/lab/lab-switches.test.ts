@@ -69,6 +69,8 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
       const slowCustomers = await countDuring(lab, 'customers', () => getJson(`${gateway}/orders/7`));
       assert.equal(slowCustomers.dbConnects, 1);
       await setFixes(lab, new Set(['pool']));
+      const warm = await countDuring(lab, 'orders', () => getJson(`${gateway}/orders/7`));
+      assert.ok(warm.dbConnects <= 1, `the pool opens at most one connection for one request, opened ${warm.dbConnects}`);
       const fast = await countDuring(lab, 'orders', async () => {
         for (let i = 0; i < 3; i++) await getJson(`${gateway}/orders/${7 + i}`);
       });
@@ -149,7 +151,8 @@ test('lab: endpoints, the eight switches and their fixes', { timeout: 120_000 },
     await t.test('lock: every stock check waits on the global lock until the fix', async () => {
       await setFixes(lab, new Set());
       const locked = await countDuring(lab, 'inventory', () => Promise.all([1, 2, 3, 4].map((id) => getJson(`${gateway}/orders/${id}`))));
-      assert.equal(locked.lockWaits, 4);
+      // One ledger check per product, each behind the lock: orders 1–4 have 5, 6, 7 and 8 lines.
+      assert.equal(locked.lockWaits, 5 + 6 + 7 + 8);
       await setFixes(lab, new Set(['lock']));
       const free = await countDuring(lab, 'inventory', () => Promise.all([1, 2, 3, 4].map((id) => getJson(`${gateway}/orders/${id}`))));
       assert.equal(free.lockWaits, 0);
