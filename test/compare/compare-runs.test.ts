@@ -15,8 +15,8 @@ function simulatedRun(id: string, seed: number, perInterval = 300, scale = 1) {
   );
 }
 
-test('A/A: two runs of the same configuration say "no significant change" in ≥ 95% of 120 trials', () => {
-  const trials = 120;
+test('A/A: two runs of the same configuration say "no significant change" in ≥ 95% of 100 trials', () => {
+  const trials = 100;
   let quiet = 0;
   for (let trial = 0; trial < trials; trial++) {
     const result = compareRuns([simulatedRun('a', 2 * trial + 1)], [simulatedRun('b', 2 * trial + 2)], { resamples: 400, seed: trial });
@@ -25,8 +25,8 @@ test('A/A: two runs of the same configuration say "no significant change" in ≥
   assert.ok(quiet / trials >= 0.95, `A/A quiet in ${quiet}/${trials}`);
 });
 
-test('a 10% latency regression is detected in ≥ 90% of 60 trials; a 10% improvement is reported as such', () => {
-  const trials = 60;
+test('a 10% latency regression is detected in ≥ 90% of 40 trials; a 10% improvement is reported as such', () => {
+  const trials = 40;
   let detected = 0;
   for (let trial = 0; trial < trials; trial++) {
     const result = compareRuns([simulatedRun('a', 5000 + 2 * trial)], [simulatedRun('b', 5001 + 2 * trial, 300, 1.1)], { resamples: 400, seed: trial });

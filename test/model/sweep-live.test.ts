@@ -66,13 +66,13 @@ test('closed sweep against a c=4, s=20ms server: Little holds and the USL fit fi
 test('knee search against the same server finds the highest rate with p99 < 100ms within 15% of 200/s', async () => {
   const { server, url } = await startLimitedServer();
   try {
-    const settings: SweepSettings = { target: url, scenario: scenarioFromUrl(url, { ratePerSec: 1 }), model: 'open', stepDurationMs: 1500, warmupMs: 200, thinkTimeMs: 0 };
-    const sweep = await kneeSearch(settings, { slo: parseSlo('p99<100ms', 0.01), startRatePerSec: 25, maxRatePerSec: 1000, resolution: 0.05 }, (scenario) =>
+    const settings: SweepSettings = { target: url, scenario: scenarioFromUrl(url, { ratePerSec: 1 }), model: 'open', stepDurationMs: 1200, warmupMs: 200, thinkTimeMs: 0 };
+    const sweep = await kneeSearch(settings, { slo: parseSlo('p99<100ms', 0.01), startRatePerSec: 50, maxRatePerSec: 1000, resolution: 0.08 }, (scenario) =>
       runLoad(scenario, { workers: 1 }),
     );
     const knee = sweep.knee!.kneeRatePerSec;
     assert.ok(knee !== null && knee >= 0.85 * CAPACITY_PER_SEC && knee <= 1.15 * CAPACITY_PER_SEC, `knee ${knee}; steps ${sweep.steps.map((s) => `${s.level}:${s.sloMet}:${(s.summary.p99Us / 1000).toFixed(0)}ms`).join(' ')}`);
-    assert.ok(sweep.steps.length <= 12);
+    assert.ok(sweep.steps.length <= 10, `${sweep.steps.length} steps`);
   } finally {
     server.closeAllConnections();
     server.close();
