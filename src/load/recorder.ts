@@ -131,8 +131,11 @@ export class Recorder {
       // Anything recorded past the current interval (requests drained after a stop) folds into it.
       const into = this.open.get(currentIndex) ?? this.accumulatorAt(currentIndex);
       for (const [index, accumulator] of this.open) if (index > currentIndex) foldInto(into, accumulator);
-      const reachedMs = Math.min(current.durationMs, Math.max(1, nowUs / 1000 - current.startMs));
-      fresh.push(this.sealOne(currentIndex, { ...current, durationMs: reachedMs }));
+      // Interrupted: the interval ends where time stopped. Last interval: it also spans the drain of the
+      // requests still in flight when the schedule ended, so its rate is counted over the time they took.
+      const elapsedMs = Math.max(1, nowUs / 1000 - current.startMs);
+      const durationMs = currentIndex === this.plan.length - 1 ? Math.max(current.durationMs, elapsedMs) : Math.min(current.durationMs, elapsedMs);
+      fresh.push(this.sealOne(currentIndex, { ...current, durationMs }));
     }
     this.open.clear();
     this.sealedUpTo = this.plan.length;
