@@ -12,8 +12,9 @@ import { analyzeTraces } from '../src/trace/analyze-traces.js';
 import { decodeOtlpProtobuf } from '../src/trace/decode-otlp-protobuf.js';
 import type { Span } from '../src/trace/span.js';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '25' }, seconds: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '25' }, seconds: { type: 'string', default: '8' }, hot: { type: 'string', default: '100' } } });
 const RATE_PER_SEC = Number(values.rate);
+const HOT_ORDERS = Number(values.hot);
 const DURATION_MS = Number(values.seconds) * 1000;
 
 const spans: Span[] = [];
@@ -29,7 +30,7 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const address = receiver.address();
 const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-/** Request i of the mix: 80% order views over a hot set of 100 orders, 10% customer lists, 10% new orders. */
+/** Request i of the mix: 80% order views over a hot set (--hot, default 100 orders), 10% customer lists, 10% new orders. */
 function request(lab: Lab, index: number): Promise<Response> {
   const kind = index % 10;
   if (kind === 8) return fetch(`${lab.gatewayUrl}/orders?customer=${1 + ((index * 13) % 2000)}`);
@@ -40,7 +41,7 @@ function request(lab: Lab, index: number): Promise<Response> {
       body: JSON.stringify({ customerId: 1 + (index % 2000), items: [{ productId: 1 + (index % 1000), quantity: 1 }] }),
     });
   }
-  return fetch(`${lab.gatewayUrl}/orders/${1 + ((index * 37) % 100)}`);
+  return fetch(`${lab.gatewayUrl}/orders/${1 + ((index * 37) % HOT_ORDERS)}`);
 }
 
 async function drive(lab: Lab): Promise<{ p50Ms: number; p99Ms: number; errors: number; count: number }> {
@@ -83,7 +84,7 @@ async function phase(lab: Lab, label: string): Promise<void> {
   const detectors = new Set(analysis.findings.map((finding) => finding.detector));
   for (const finding of analysis.findings) {
     console.log(
-      `  ${finding.detector.padEnd(24)} ${`${finding.where.service} ${finding.where.operation}`.slice(0, 60).padEnd(60)} share ${(finding.shareOfRequests * 100).toFixed(0).padStart(3)}%  saving p50 ${(finding.predictedSavingUs.p50 / 1000).toFixed(1)} ms`,
+      `  ${finding.detector.padEnd(24)} ${`${finding.where.service} ${finding.where.operation} ${String(finding.evidence.details.read ?? '')}`.slice(0, 90).padEnd(90)} share ${(finding.shareOfRequests * 100).toFixed(0).padStart(3)}%  saving p50 ${(finding.predictedSavingUs.p50 / 1000).toFixed(1)} ms`,
     );
   }
   const expected = LAB_PROBLEMS.map((problem) => `${problem.name}→${problem.detector}:${detectors.has(problem.detector) ? 'yes' : 'no'}`);

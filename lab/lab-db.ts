@@ -27,13 +27,18 @@ export class LabDb {
     private readonly stats: ServiceStats,
     poolSize = 10,
   ) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, idleTimeoutMillis: 30_000 });
+    // Pooled connections get the same session settings through the startup packet, once per connection.
+    this.pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 5000,
+      application_name: 'perfloop-lab',
+    });
     // An idle pooled client losing its server must not crash the service.
     this.pool.on('error', () => undefined);
-    this.pool.on('connect', (client) => {
+    this.pool.on('connect', () => {
       this.stats.dbConnects += 1;
-      // Pooled connections pay the session setup once, not per request.
-      client.query(SESSION_SETUP_SQL).catch(() => undefined);
     });
   }
 
