@@ -9,7 +9,6 @@ import { setFixes, startLab, type Lab } from '../../src/lab-control/lab.js';
 import { seededCustomerOf, seededLineCount, SEED } from '../../lab/lab-schema.js';
 import { backingServices, countDuring, getJson, postJson, startOtlpSink, statsOf, type OtlpSink } from './lab-test-kit.js';
 import type { OrderView } from '../../lab/services/gateway.js';
-import type { Customer } from '../../lab/services/customers.js';
 
 interface ListBody {
   orders: { id: number; lines?: { productDescription?: string }[] }[];
