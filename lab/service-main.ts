@@ -66,6 +66,7 @@ process.on('disconnect', () => {
   if (!started) process.exit(0);
 });
 main().catch((error: unknown) => {
-  process.stderr.write(`lab ${process.env.LAB_SERVICE ?? 'service'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A taken port was already reported to the supervisor, which names it; anything else is worth a stack.
+  if ((error as { code?: string }).code !== 'EADDRINUSE') process.stderr.write(`lab ${process.env.LAB_SERVICE ?? 'service'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
