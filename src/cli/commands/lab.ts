@@ -134,9 +134,10 @@ async function fixes(argv: string[]): Promise<number> {
 }
 
 function problems(): number {
-  for (const problem of LAB_PROBLEMS) {
-    process.stdout.write(`${problem.name}\n  ${problem.title}\n  where:    ${problem.where}\n  detector: ${problem.detector}\n  fix:      ${problem.fix}\n`);
-  }
+  // One write: a reader that stops early (| head) then sees a whole first part rather than an EPIPE mid-list.
+  process.stdout.write(
+    LAB_PROBLEMS.map((problem) => `${problem.name}\n  ${problem.title}\n  where:    ${problem.where}\n  detector: ${problem.detector}\n  fix:      ${problem.fix}\n`).join(''),
+  );
   return 0;
 }
 
