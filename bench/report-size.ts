@@ -7,6 +7,7 @@
  *
  * Figures: render time (node), file size, navigation start → load event end, → data-ready (first frame), FCP.
  */
+import { seededRandom } from '../src/load/random.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,17 +16,8 @@ import type { RunFile } from '../src/core/run-file.js';
 import { chromiumAvailable, launchChromium } from '../test/report/headless-chromium.js';
 import { sampleAnalysis, syntheticRun, type SyntheticInterval } from '../test/report/synthetic-run.js';
 
-/** Deterministic PRNG (mulberry32): the same run every time. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the same run every time. */
+const prng = seededRandom;
 
 function longRun(minutes: number): RunFile {
   const random = prng(42);

@@ -5,6 +5,7 @@
  */
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { ErrorKind, Interval, RequestStats, TraceSample } from '../core/run-file.js';
+import { emptyAggregate, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
 import { intervalIndexAt, type PlannedInterval } from './interval-plan.js';
 
 export interface Outcome {
@@ -20,20 +21,11 @@ export interface Outcome {
   bytesReceived: number;
 }
 
-interface RequestAccumulator {
-  count: number;
-  ok: number;
-  statuses: Record<string, number>;
-  errors: Partial<Record<ErrorKind, number>>;
-  bytesReceived: number;
-  latency: LatencyHistogram;
-  serviceTime: LatencyHistogram;
-}
 
 interface IntervalAccumulator {
   scheduled: number;
   sent: number;
-  requests: Map<string, RequestAccumulator>;
+  requests: Map<string, RequestAggregate>;
   scheduleLag: LatencyHistogram;
 }
 
@@ -79,7 +71,7 @@ export class Recorder {
     if (outcome.written) this.accumulator(outcome.sentUs).sent++;
     const accumulator = this.accumulator(outcome.endUs);
     let stats = accumulator.requests.get(outcome.name);
-    if (!stats) accumulator.requests.set(outcome.name, (stats = emptyRequestAccumulator()));
+    if (!stats) accumulator.requests.set(outcome.name, (stats = emptyAggregate()));
     stats.count++;
     stats.bytesReceived += outcome.bytesReceived;
     let error = outcome.error;
@@ -177,23 +169,13 @@ export class Recorder {
   }
 }
 
-function emptyRequestAccumulator(): RequestAccumulator {
-  return { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: LatencyHistogram.empty(), serviceTime: LatencyHistogram.empty() };
-}
-
 function foldInto(into: IntervalAccumulator, from: IntervalAccumulator): void {
   into.scheduled += from.scheduled;
   into.sent += from.sent;
   into.scheduleLag.add(from.scheduleLag);
   for (const [name, stats] of from.requests) {
     let target = into.requests.get(name);
-    if (!target) into.requests.set(name, (target = emptyRequestAccumulator()));
-    target.count += stats.count;
-    target.ok += stats.ok;
-    target.bytesReceived += stats.bytesReceived;
-    for (const [status, count] of Object.entries(stats.statuses)) target.statuses[status] = (target.statuses[status] ?? 0) + count;
-    for (const [kind, count] of Object.entries(stats.errors) as [ErrorKind, number][]) target.errors[kind] = (target.errors[kind] ?? 0) + count;
-    target.latency.add(stats.latency);
-    target.serviceTime.add(stats.serviceTime);
+    if (!target) into.requests.set(name, (target = emptyAggregate()));
+    mergeAggregates(target, stats);
   }
 }

@@ -1,4 +1,5 @@
 /** Builds valid run files from latency samples, for comparison and budget tests. */
+import { seededRandom } from '../../src/load/random.js';
 import { summarizeIntervals } from '../../src/core/run-aggregate.js';
 import { RUN_FILE_FORMAT, RUN_FILE_VERSION, type Interval, type RunFile } from '../../src/core/run-file.js';
 import { LatencyHistogram } from '../../src/histogram/latency-histogram.js';
@@ -53,17 +54,8 @@ export function syntheticRun(id: string, intervals: SyntheticInterval[]): RunFil
   };
 }
 
-/** mulberry32: a small seeded uniform generator for simulated latencies. */
-export function uniforms(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform generator for simulated latencies (the load engine's mulberry32). */
+export const uniforms = seededRandom;
 
 /** Log-normal latencies (median medianUs, log-sd sigma), scaled by `scale`. */
 export function logNormalLatencies(count: number, seed: number, medianUs = 10_000, sigma = 0.5, scale = 1): number[] {

@@ -1,8 +1,7 @@
 /** `perfloop check RUN.json --budget budget.yaml [--baseline BASE.json] [--json]`: exit 0 pass, 1 budget failed, 2 bad input. */
-import { readFile } from 'node:fs/promises';
 import { badInput } from '../../core/errors.js';
 import { readRunFile } from '../../core/run-file-io.js';
-import { parseBudgetText } from '../../compare/budget-file.js';
+import { readBudgetFile } from '../../compare/read-budget-file.js';
 import { checkBudget, renderBudgetResult } from '../../compare/budget.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../parse-flags.js';
@@ -34,13 +33,7 @@ export const checkCommand: Command = {
     if (!runPath) throw badInput('RUN.json', 'give the run file to check');
     if (extra.length > 0) throw badInput('RUN.json', `one run file only, got also "${extra.join(' ')}"`);
     if (!values.budget) throw badInput('--budget', 'is required');
-    let text: string;
-    try {
-      text = await readFile(values.budget, 'utf8');
-    } catch (error) {
-      throw badInput(values.budget, `cannot read budget file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    const budget = parseBudgetText(text, values.budget);
+    const budget = await readBudgetFile(values.budget);
     const run = await readRunFile(runPath);
     const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
     const result = checkBudget(run, budget, baseline);
