@@ -8,7 +8,11 @@ import { labRequire } from './lab-require.js';
 
 export interface LabCache {
   get(key: string): Promise<string | undefined>;
+  /** One round trip for many keys (Redis MGET): a well-built cache-aside read of a list is not N lookups. */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** One round trip for many entries (a Redis pipeline). */
+  setMany(entries: readonly (readonly [string, string])[], ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,8 +21,13 @@ function lruCache(): LabCache {
   const lru = new LRUCache<string, string>({ max: 50_000 });
   return {
     get: (key) => Promise.resolve(lru.get(key)),
+    getMany: (keys) => Promise.resolve(keys.map((key) => lru.get(key))),
     set: (key, value, ttlMs) => {
       lru.set(key, value, { ttl: ttlMs });
+      return Promise.resolve();
+    },
+    setMany: (entries, ttlMs) => {
+      for (const [key, value] of entries) lru.set(key, value, { ttl: ttlMs });
       return Promise.resolve();
     },
     delete: (key) => {
@@ -35,8 +44,15 @@ function redisCache(url: string, prefix: string): LabCache {
   client.on('error', () => undefined);
   return {
     get: async (key) => (await client.get(key)) ?? undefined,
+    getMany: async (keys) => (keys.length === 0 ? [] : (await client.mget(...keys)).map((value) => value ?? undefined)),
     set: async (key, value, ttlMs) => {
       await client.set(key, value, 'PX', ttlMs);
+    },
+    setMany: async (entries, ttlMs) => {
+      if (entries.length === 0) return;
+      const pipeline = client.pipeline();
+      for (const [key, value] of entries) pipeline.set(key, value, 'PX', ttlMs);
+      await pipeline.exec();
     },
     delete: async (key) => {
       await client.del(key);

@@ -57,19 +57,19 @@ export function createInventoryService(context: ServiceContext): LabService {
     let missing = ids;
     if (fixes.has('cache')) {
       missing = [];
-      for (const id of ids) {
-        const cached = await cache.get(key(id));
+      const cachedValues = await cache.getMany(ids.map(key));
+      ids.forEach((id, index) => {
+        const cached = cachedValues[index];
         if (cached === undefined) missing.push(id);
         else found.set(id, JSON.parse(cached) as Product);
-      }
+      });
       stats.cacheHits += ids.length - missing.length;
       stats.cacheMisses += missing.length;
     }
     if (missing.length > 0) {
-      for (const product of await productsFromDb(session, missing)) {
-        found.set(product.productId, product);
-        if (fixes.has('cache')) await cache.set(key(product.productId), JSON.stringify(product), PRODUCT_TTL_MS);
-      }
+      const loaded = await productsFromDb(session, missing);
+      for (const product of loaded) found.set(product.productId, product);
+      if (fixes.has('cache')) await cache.setMany(loaded.map((product) => [key(product.productId), JSON.stringify(product)] as const), PRODUCT_TTL_MS);
     }
     return found;
   }
