@@ -2,6 +2,7 @@
  * The lab's cache: Redis (ioredis) when a URL is given, else an in-process LRU with per-entry TTL.
  * Values are JSON strings; keys are prefixed so several labs can share one Redis.
  */
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { labRequire } from './lab-require.js';
@@ -65,4 +66,14 @@ function redisCache(url: string, prefix: string): LabCache {
 
 export function createLabCache(redisUrl: string | undefined, prefix: string): LabCache {
   return redisUrl ? redisCache(redisUrl, prefix) : lruCache();
+}
+
+/**
+ * Runs a cache fill off the request path: not awaited, and outside the request's trace context, because
+ * no reader waits for it (its spans would otherwise sit in the request's trace as if they were).
+ */
+export function fillInBackground(fill: () => Promise<void>): void {
+  context.with(ROOT_CONTEXT, () => {
+    void fill().catch(() => undefined);
+  });
 }

@@ -3,6 +3,7 @@
  * in front of the two-query profile read that every order view makes.
  */
 import { HttpError } from '../http-kit.js';
+import { fillInBackground } from '../lab-cache.js';
 import { positiveId, type LabService, type ServiceContext } from '../service-context.js';
 
 interface CustomerRow {
@@ -50,7 +51,8 @@ export function createCustomersService(context: ServiceContext): LabService {
     }
     stats.cacheMisses += 1;
     const customer = await readCustomer(id);
-    await cache.set(key(id), JSON.stringify(customer), CUSTOMER_TTL_MS);
+    // Commands on one Redis connection stay in order, so the next read still sees the fill.
+    fillInBackground(() => cache.set(key(id), JSON.stringify(customer), CUSTOMER_TTL_MS));
     return customer;
   }
 

@@ -4,6 +4,7 @@
  */
 import { GlobalLock } from '../global-lock.js';
 import { HttpError } from '../http-kit.js';
+import { fillInBackground } from '../lab-cache.js';
 import { positiveId, sleep, type LabService, type ServiceContext } from '../service-context.js';
 import type { DbSession } from '../lab-db.js';
 
@@ -69,7 +70,7 @@ export function createInventoryService(context: ServiceContext): LabService {
     if (missing.length > 0) {
       const loaded = await productsFromDb(session, missing);
       for (const product of loaded) found.set(product.productId, product);
-      if (fixes.has('cache')) await cache.setMany(loaded.map((product) => [key(product.productId), JSON.stringify(product)] as const), PRODUCT_TTL_MS);
+      if (fixes.has('cache')) fillInBackground(() => cache.setMany(loaded.map((product) => [key(product.productId), JSON.stringify(product)] as const), PRODUCT_TTL_MS));
     }
     return found;
   }
@@ -89,8 +90,8 @@ export function createInventoryService(context: ServiceContext): LabService {
 
   async function stockFor(ids: number[]): Promise<ProductStock[]> {
     return db.withSession(async (session) => {
-      const details = await products(session, ids);
-      const ledger = await stockRows(session, ids);
+      // Product details and stock rows are independent reads: issued together, they overlap.
+      const [details, ledger] = await Promise.all([products(session, ids), stockRows(session, ids)]);
       // One check per product, all started at once; behind the global lock they run one at a time, so the
       // lock is contended within a single request as well as across requests.
       await Promise.all(
