@@ -4,21 +4,15 @@
  * stays flat however long the run.
  */
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
-import type { ErrorKind, Interval, RequestStats, TraceSample } from '../core/run-file.js';
+import type { Interval, RequestStats, TraceSample } from '../core/run-file.js';
 import { emptyAggregate, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
+import type { SendResult } from './http-transport.js';
 import { intervalIndexAt, type PlannedInterval } from './interval-plan.js';
 
-export interface Outcome {
+/** What the transport reported, plus which request it was and when it was meant to start (run-relative µs). */
+export interface Outcome extends SendResult {
   name: string;
   intendedUs: number;
-  sentUs: number;
-  /** False when the request never reached a connection. */
-  written: boolean;
-  endUs: number;
-  /** HTTP status, 0 when no response arrived. */
-  status: number;
-  error?: ErrorKind;
-  bytesReceived: number;
 }
 
 

@@ -7,7 +7,7 @@
  * sockets and the CLI stays a thin shell.
  */
 import { randomBytes } from 'node:crypto';
-import { aggregateIntervals, errorCount, measuredIntervals, measuredMs } from '../core/run-aggregate.js';
+import { aggregateIntervals, errorCount, measuredMs } from '../core/run-aggregate.js';
 import type { RunFile } from '../core/run-file.js';
 import type { Phase, Scenario } from '../load/scenario.js';
 import { fitUsl } from './fit-usl.js';
@@ -51,14 +51,8 @@ export function summarizeStep(run: RunFile, level: number, model: LoadModel, thi
   const { total } = aggregateIntervals(run.intervals);
   const durationMs = measuredMs(run.intervals);
   const errors = errorCount(total);
-  // The run's last interval also receives the completions of requests still in flight when the schedule ended (the
-  // drain), without growing its duration: in overload that inflates X past the capacity. With ≥ 3 measured intervals
-  // the rate is taken over all but the last one; latencies still include every request.
-  const measured = measuredIntervals(run.intervals);
-  const rateIntervals = measured.length >= 3 ? measured.slice(0, -1) : measured;
-  const rateMs = rateIntervals.reduce((sum, interval) => sum + interval.durationMs, 0);
-  const rateCount = rateIntervals.reduce((sum, interval) => sum + Object.values(interval.requests).reduce((n, stats) => n + stats.count, 0), 0);
-  const throughputPerSec = rateMs > 0 ? rateCount / (rateMs / 1000) : 0;
+  // The run's last interval spans the drain of requests in flight at the end, so this rate is not inflated in overload.
+  const throughputPerSec = durationMs > 0 ? total.count / (durationMs / 1000) : 0;
   const latency = total.latency;
   return {
     level,

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { decodeOtlpProtobuf } from '../../src/trace/decode-otlp-protobuf.js';
 import type { Span } from '../../src/trace/span.js';
 import type { Lab } from '../../src/lab-control/lab.js';
+import type { ServiceStats } from '../../lab/service-stats.js';
 
 export interface OtlpSink {
   endpoint: string;
@@ -49,16 +50,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
   };
 }
 
-export interface Stats {
-  requests: number;
-  dbQueries: number;
-  dbConnects: number;
-  cacheHits: number;
-  cacheMisses: number;
-  notificationsSent: number;
-  lockWaits: number;
-  peakCallsInFlight: number;
-}
+export type Stats = ServiceStats;
 
 export async function statsOf(lab: Lab, service: string): Promise<Stats> {
   const url = lab.serviceUrls[service];

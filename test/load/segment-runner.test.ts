@@ -93,3 +93,17 @@ test('n segments merged equal one run of the whole schedule (exact histogram add
   const mergedTotals = aggregateIntervals(merged.intervals).total;
   assert.deepEqual(mergedTotals.latency.buckets(), wholeTotals.latency.buckets());
 });
+
+test('the last interval spans the drain, so throughput is counted over the time the requests took', async () => {
+  const clock = new FakeClock(0);
+  const target = new SimulatedTarget(clock, { serviceTimeUs: 500_000 });
+  const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'constant', rate: 10, duration: '1s' }] });
+  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: '02'.repeat(8), traceSampleRate: 0 }));
+  // The last of 10 requests is intended at 0.9 s and ends at 1.4 s: one interval, 1.4 s long (to the fake clock's 1 ms step).
+  assert.equal(result.intervals.length, 1);
+  const durationMs = result.intervals[0]?.durationMs ?? 0;
+  assert.ok(durationMs >= 1400 && durationMs <= 1401, `duration ${durationMs}`);
+  const summary = summarizeIntervals(result.intervals);
+  assert.equal(summary.total.count, 10);
+  assert.ok(Math.abs(summary.total.throughputPerSec - 10 / 1.4) < 0.01, `rate ${summary.total.throughputPerSec}`);
+});

@@ -81,12 +81,13 @@ test('Little’s law check flags a step whose implied concurrency is off by more
   assert.equal(off.impliedConcurrency, 5);
   assert.equal(off.relativeError, -0.5);
   assert.equal(off.consistent, false);
-  // The drain of in-flight requests lands in the last interval: the rate is taken over the others.
+  // The drain of in-flight requests lands in the last interval, which the recorder stretches to the time the drain
+  // took (here 3.4 s for 340 completions): the rate over the whole measured time stays the server's 100/s.
   const drained = syntheticRun('drain', [
     { latenciesUs: { r: Array(100).fill(1000) } },
     { latenciesUs: { r: Array(100).fill(1000) } },
     { latenciesUs: { r: Array(100).fill(1000) } },
-    { latenciesUs: { r: Array(340).fill(900_000) } },
+    { latenciesUs: { r: Array(340).fill(900_000) }, durationMs: 3400 },
   ]);
   const drainedStep = summarizeStep(drained, 100, 'open', 0);
   assert.equal(drainedStep.summary.throughputPerSec, 100);

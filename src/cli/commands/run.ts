@@ -1,8 +1,7 @@
 /**
  * `perfloop run URL|scenario.yaml`: runs load, writes the run file (also on Ctrl-C), prints the summary.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { isScenarioFile, readScenarioFile } from '../../load/scenario-file.js';
 import { join } from 'node:path';
 import { badInput } from '../../core/errors.js';
 import { checkBudget, renderBudgetResult } from '../../compare/budget.js';
@@ -12,7 +11,7 @@ import type { RunFile } from '../../core/run-file.js';
 import { parseSegment } from '../../load/arrival-schedule.js';
 import { runLoad } from '../../load/run-load.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
-import { parseScenarioText, type Scenario } from '../../load/scenario.js';
+import type { Scenario } from '../../load/scenario.js';
 import { writeReport } from '../../report/html-report-writer.js';
 import { renderRunSummary } from '../../report/terminal-summary.js';
 import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
@@ -98,15 +97,7 @@ function parseHeaders(lines: readonly string[] | undefined): Record<string, stri
 
 /** A scenario from a file, or the one-request scenario of the URL form. */
 export async function scenarioFromTarget(target: string, values: RunFlags): Promise<Scenario> {
-  if (/\.(ya?ml|json)$/i.test(target) || (existsSync(target) && !/^https?:/i.test(target))) {
-    let text: string;
-    try {
-      text = await readFile(target, 'utf8');
-    } catch {
-      throw badInput(target, 'cannot read scenario file');
-    }
-    return parseScenarioText(text, target);
-  }
+  if (isScenarioFile(target)) return readScenarioFile(target);
   if (values.arrival !== undefined && values.arrival !== 'constant' && values.arrival !== 'poisson') throw badInput('--arrival', `must be constant or poisson, got "${values.arrival}"`);
   const headers = parseHeaders(values.header);
   return scenarioFromUrl(target, {

@@ -2,8 +2,7 @@
  * `perfloop sweep TARGET|scenario.yaml --concurrency 1,2,4,8` (closed model), `--rates 100,200,400` (open model), or
  * `--slo 'p99<200ms'` (knee search): runs one step per level, fits the USL, writes a sweep file, prints a table.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { isScenarioFile, readScenarioFile } from '../../load/scenario-file.js';
 import { dirname, join, relative } from 'node:path';
 import { badInput } from '../../core/errors.js';
 import { writeJsonAtomic, writeRunFile } from '../../core/run-file-io.js';
@@ -11,7 +10,7 @@ import type { RunFile } from '../../core/run-file.js';
 import { parseDurationMs } from '../../core/units.js';
 import { runLoad } from '../../load/run-load.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
-import { parseScenarioText, type Scenario } from '../../load/scenario.js';
+import type { Scenario } from '../../load/scenario.js';
 import { renderSweep } from '../../model/render-usl.js';
 import { parseSlo } from '../../model/slo.js';
 import type { SweepFile } from '../../model/sweep-file.js';
@@ -64,15 +63,7 @@ const levelList = (text: string, flag: string, integer: boolean): number[] => {
 };
 
 async function baseScenario(target: string): Promise<Scenario> {
-  if (/\.(ya?ml|json)$/i.test(target) || (existsSync(target) && !/^https?:/i.test(target))) {
-    let text: string;
-    try {
-      text = await readFile(target, 'utf8');
-    } catch {
-      throw badInput(target, 'cannot read scenario file');
-    }
-    return parseScenarioText(text, target);
-  }
+  if (isScenarioFile(target)) return readScenarioFile(target);
   return scenarioFromUrl(target, { ratePerSec: 1 });
 }
 
