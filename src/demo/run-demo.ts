@@ -51,8 +51,10 @@ export interface DemoResult {
 /**
  * The lab's data set is small (tens of thousands of rows), so its unindexed scans take ~20 ms, not the
  * seconds they take in production: the demo asks the slow-query detector for 10 ms instead of 50 ms.
+ * Every lab problem touches at least a tenth of the mix, so a finding in under 5% of requests is the
+ * shared machine's scheduling jitter (two parallel calls that happened not to overlap), not a problem.
  */
-export const DEMO_THRESHOLDS = { slowQueryMs: 10 };
+export const DEMO_THRESHOLDS = { slowQueryMs: 10, minShareOfRequests: 0.05 };
 
 /** Detectors that point at a lab switch, beyond each problem's own detector. */
 const DETECTOR_ALIASES: Record<string, FixName> = { 'pool-saturation': 'lock' };
