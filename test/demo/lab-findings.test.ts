@@ -27,8 +27,8 @@ const AFFECTED_REQUEST: Record<FixName, string> = {
   payload: 'GET /orders?customer',
 };
 
-async function tracedRun(lab: Lab, receiver: TraceReceiver, durationMs: number, ratePerSec: number, warmupMs = 1000) {
-  const measured = await runLoad(demoScenario(lab.gatewayUrl, { ratePerSec, durationMs, warmupMs }), { traceSampleRate: 1 });
+async function tracedRun(lab: Lab, receiver: TraceReceiver, durationMs: number, ratePerSec: number) {
+  const measured = await runLoad(demoScenario(lab.gatewayUrl, { ratePerSec, durationMs, warmupMs: 1000 }), { traceSampleRate: 1 });
   return attachTraceAnalysis(measured, receiver, { quietMs: 600, maxWaitMs: 5000, analysis: { thresholds: DEMO_THRESHOLDS } });
 }
 
@@ -63,10 +63,9 @@ test('lab × detectors: recall on the slow lab, no false positives on the fixed 
         const verdicts: string[] = [];
         for (let trial = 0; trial < 3 && !verdicts.includes('improved'); trial++) {
           await setFixes(lab, new Set(others));
-          // A 3 s warm-up (≈ 45 requests) touches the whole hot set, so runs with the cache on start warm.
-          const { run: slow } = await tracedRun(lab, receiver, 5000, 15, 3000);
+          const { run: slow } = await tracedRun(lab, receiver, 5000, 15);
           await setFixes(lab, new Set([...others, name]));
-          const { run: fixed } = await tracedRun(lab, receiver, 5000, 15, 3000);
+          const { run: fixed } = await tracedRun(lab, receiver, 5000, 15);
           const affected = compareRuns([slow], [fixed], { confidenceLevel: 0.95 }).byRequest.find((request) => request.name === AFFECTED_REQUEST[name]);
           verdicts.push(affected?.verdict ?? 'missing');
         }
