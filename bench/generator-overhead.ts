@@ -6,22 +6,23 @@
  */
 import { systemClock } from '../src/core/clock.js';
 import { summarizeIntervals } from '../src/core/run-aggregate.js';
-import type { SendResult } from '../src/load/http-transport.js';
 import { normalizeScenario } from '../src/load/scenario.js';
-import { runSegment, type RequestSender } from '../src/load/segment-runner.js';
+import type { RequestSender } from '../src/load/request-sender.js';
+import { runLoad } from '../src/load/run-load.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 
 const instantSender: RequestSender = {
-  send(_requestIndex, _headers, done: (result: SendResult) => void) {
+  send(slot, _requestIndex, _traceparent, _path, done) {
     const sentUs = systemClock.nowUs();
-    setImmediate(() => done({ sentUs, written: true, endUs: systemClock.nowUs(), status: 200, bytesReceived: 100 }));
+    setImmediate(() => done(slot, { sentUs, written: true, endUs: systemClock.nowUs(), status: 200, bytesReceived: 100 }));
   },
+  close: () => Promise.resolve(),
 };
 
 for (const sampleRate of [0, 1]) {
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'closed', users: 64, duration: `${seconds}s` }] });
-  const result = await runSegment({ scenario, segment: { index: 0, count: 1 }, clock: systemClock, sender: instantSender, startUs: systemClock.nowUs(), runTraceId: '0123456789abcdef', traceSampleRate: sampleRate });
-  const summary = summarizeIntervals(result.intervals);
+  const run = await runLoad(scenario, { clock: systemClock, sender: instantSender, traceSampleRate: sampleRate });
+  const summary = summarizeIntervals(run.intervals);
   console.log(`generator overhead (no network), trace sample rate ${sampleRate}: ${Math.round(summary.total.throughputPerSec).toLocaleString('en-US')} requests/s on one thread`);
 }

@@ -65,6 +65,13 @@ export const healthSchema = z.object({
   sent: z.number().int().nonnegative(),
   /** Requests still in flight when the run ended (not counted as completed). */
   inFlightAtEnd: z.number().int().nonnegative(),
+  /** Schedule lag at the latency percentiles shown (p50 … p99.99): how much of each the generator itself could have added. */
+  generatorShareUs: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Latency percentiles whose value the generator's own stalls could account for a large part of (e.g. "p99.9"). */
+  untrustworthy: z.array(z.string()).optional(),
+  /** Garbage-collection pauses of the generator threads. */
+  gcPauseMaxUs: z.number().nonnegative().optional(),
+  gcTotalMs: z.number().nonnegative().optional(),
 });
 export type Health = z.infer<typeof healthSchema>;
 

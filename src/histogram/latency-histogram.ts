@@ -115,6 +115,31 @@ export class LatencyHistogram {
     return buckets;
   }
 
+  /**
+   * The non-empty buckets as `[index, count, index, count, …]`: a compact form that crosses threads as a
+   * transferable buffer, so the generator's thread never pays for encoding (see `addSparse`).
+   */
+  toSparse(): Float64Array {
+    const js = this.hdrHistogram as unknown as hdr.JsHistogram;
+    const length = this.count === 0 ? 0 : js.countsArrayLength;
+    let nonZero = 0;
+    for (let index = 0; index < length; index++) if (js.getCountAtIndex(index) !== 0) nonZero++;
+    const sparse = new Float64Array(nonZero * 2);
+    for (let index = 0, at = 0; index < length; index++) {
+      const count = js.getCountAtIndex(index);
+      if (count === 0) continue;
+      sparse[at++] = index;
+      sparse[at++] = count;
+    }
+    return sparse;
+  }
+
+  /** Adds buckets given in the form of `toSparse()` (exact: every histogram here has the same geometry). */
+  addSparse(sparse: Float64Array): void {
+    const js = this.hdrHistogram as unknown as hdr.JsHistogram;
+    for (let at = 0; at + 1 < sparse.length; at += 2) this.hdrHistogram.recordValueWithCount(js.valueFromIndex(sparse[at] ?? 0), sparse[at + 1] ?? 0);
+  }
+
   encode(): EncodedHistogram {
     return this.count === 0 ? '' : hdr.encodeIntoCompressedBase64(this.hdrHistogram);
   }

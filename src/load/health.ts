@@ -1,9 +1,13 @@
 /**
  * Generator self-check: if the generator could not keep its own schedule, the numbers measure the
- * generator, not the target, and the run is marked invalid with a plain reason.
+ * generator, not the target, and the run is marked invalid with a plain reason. Beside each latency
+ * percentile it sets the schedule lag at the same percentile — what the generator itself could have added —
+ * and marks a percentile untrustworthy when that is a large part of it, invalid when the generator's own
+ * stalls reach the reported p99.9.
  */
 import type { Health, Interval } from '../core/run-file.js';
-import { measuredIntervals, scheduleLagOf } from '../core/run-aggregate.js';
+import { aggregateIntervals, measuredIntervals, scheduleLagOf } from '../core/run-aggregate.js';
+import type { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
 
 export interface HealthThresholds {
@@ -11,16 +15,32 @@ export interface HealthThresholds {
   maxLagP99Us: number;
   /** Event-loop busy share (0..1) of any generator thread above this invalidates the run. */
   maxGeneratorBusy: number;
+  /** A percentile is untrustworthy when the lag at that percentile exceeds this share of it. */
+  maxGeneratorShare: number;
 }
 
-export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { maxLagP99Us: 10_000, maxGeneratorBusy: 0.95 };
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { maxLagP99Us: 10_000, maxGeneratorBusy: 0.95, maxGeneratorShare: 0.25 };
+
+/** The latency percentiles the summary shows, with their labels. */
+export const REPORTED_PERCENTILES: readonly (readonly [string, number])[] = [
+  ['p50', 50],
+  ['p90', 90],
+  ['p99', 99],
+  ['p99.9', 99.9],
+  ['p99.99', 99.99],
+];
 
 export interface HealthInputs {
   intervals: readonly Interval[];
-  /** Event-loop utilisation of each generator thread, 0..1. */
+  /** Busy share of each generator thread, 0..1. */
   generatorBusy: readonly number[];
   inFlightAtEnd: number;
   interrupted: boolean;
+  /** The generator stopped the schedule because it fell too far behind. */
+  scheduleCut?: boolean;
+  /** Garbage-collection pauses of the generator threads (µs). */
+  gcPauses?: LatencyHistogram;
+  gcTotalMs?: number;
 }
 
 export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): Health {
@@ -29,6 +49,7 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
   const scheduled = measured.reduce((sum, interval) => sum + interval.scheduled, 0);
   const sent = measured.reduce((sum, interval) => sum + interval.sent, 0);
   const busiest = Math.max(0, ...inputs.generatorBusy);
+  const latency = aggregateIntervals(inputs.intervals).total.latency;
   const reasons: string[] = [];
   let valid = true;
   const lagP99Us = lag.percentileUs(99);
@@ -38,10 +59,34 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
       `the generator fell behind its own schedule (p99 schedule lag ${formatUs(lagP99Us)} > ${formatUs(thresholds.maxLagP99Us)}): latencies include the generator's delay; lower the rate or add --workers`,
     );
   }
+  if (inputs.scheduleCut) {
+    valid = false;
+    reasons.push('the generator fell more than a second behind at the end of a phase and stopped the schedule: the rate is beyond what it can send; lower the rate or add --workers');
+  }
   if (busiest > thresholds.maxGeneratorBusy) {
     valid = false;
     reasons.push(`the generator was busy ${(busiest * 100).toFixed(0)}% of the time: it, not the target, may be the bottleneck; add --workers or segments`);
   }
+
+  const generatorShareUs: Record<string, number> = {};
+  const untrustworthy: string[] = [];
+  if (latency.count > 0) {
+    for (const [label, percentile] of REPORTED_PERCENTILES) {
+      const shareUs = lag.percentileUs(percentile);
+      generatorShareUs[label] = shareUs;
+      if (shareUs > thresholds.maxGeneratorShare * latency.percentileUs(percentile)) untrustworthy.push(label);
+    }
+    const p999Us = latency.percentileUs(99.9);
+    const ownP999Us = generatorShareUs['p99.9'] ?? 0;
+    if (valid && ownP999Us >= p999Us) {
+      valid = false;
+      reasons.push(`the generator's own stalls reach the reported p99.9 (schedule lag p99.9 ${formatUs(ownP999Us)} ≥ latency p99.9 ${formatUs(p999Us)}): the tail measures the generator`);
+    } else if (untrustworthy.length > 0) {
+      reasons.push(`${untrustworthy.join(', ')}: the generator's own schedule lag at that percentile is over ${(thresholds.maxGeneratorShare * 100).toFixed(0)}% of the value; read ${untrustworthy.length > 1 ? 'them' : 'it'} as an upper bound`);
+    }
+  }
+  const gcPauseMaxUs = inputs.gcPauses?.maxUs;
+
   if (scheduled > 0 && sent < scheduled * 0.99) {
     reasons.push(`${scheduled - sent} of ${scheduled} requests waited for a free connection (more --connections would send them on time; their wait counts in latency)`);
   }
@@ -56,5 +101,7 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
     scheduled,
     sent,
     inFlightAtEnd: inputs.inFlightAtEnd,
+    ...(latency.count > 0 ? { generatorShareUs, untrustworthy } : {}),
+    ...(gcPauseMaxUs !== undefined ? { gcPauseMaxUs, gcTotalMs: inputs.gcTotalMs ?? 0 } : {}),
   };
 }

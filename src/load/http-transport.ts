@@ -1,5 +1,5 @@
 /**
- * HTTP transport (edge): undici connection pools, one per origin, driven through the low-level
+ * The undici transport (edge): undici connection pools, one per origin, driven through the low-level
  * `dispatch` API with a callback handler — no promise, no header parsing and no body buffering per
  * request, which is what lets one core generate tens of thousands of requests per second.
  */
@@ -7,38 +7,12 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
+import { classifyError, type TransportOptions } from './classify-error.js';
+import type { RequestSender, SendDone } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
 import { originPrefix } from './url-template.js';
 
-export interface SendResult {
-  /** When the request was written to a connection (µs, transport clock); the dispatch time when never written. */
-  sentUs: number;
-  /** False when the request never reached a connection (e.g. connection refused). */
-  written: boolean;
-  endUs: number;
-  /** 0 when no response arrived. */
-  status: number;
-  error?: ErrorKind;
-  bytesReceived: number;
-}
 
-export interface TransportOptions {
-  /** Connections per origin. */
-  connections: number;
-  keepAlive: boolean;
-}
-
-/** Maps a transport error to the error kinds counted in run files. */
-export function classifyError(error: unknown): ErrorKind {
-  const { code = '', name = '' } = (error ?? {}) as { code?: string; name?: string };
-  // undici's parser errors carry no code, only their class name.
-  if (name === 'HTTPParserError') return 'bad_response';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'reset';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
-  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') return 'bad_response';
-  return 'other';
-}
 
 interface PreparedRequest {
   origin: string;
@@ -49,7 +23,7 @@ interface PreparedRequest {
   timeoutMs: number;
 }
 
-export class HttpTransport {
+export class HttpTransport implements RequestSender {
   private readonly pools = new Map<string, Pool>();
   private readonly prepared: PreparedRequest[];
 
@@ -88,12 +62,8 @@ export class HttpTransport {
     return pool;
   }
 
-  /**
-   * Sends request `requestIndex` with extra headers (e.g. traceparent), to `path` when given (a rendered
-   * URL template); calls `done` exactly once. The timeout bounds the wait for headers and between body
-   * chunks, from the moment of sending.
-   */
-  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void, path?: string): void {
+  /** The timeout bounds the wait for headers and between body chunks, from the moment of sending. */
+  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void {
     const request = this.prepared[requestIndex];
     if (!request) throw new RangeError(`no request ${requestIndex}`);
     const clock = this.clock;
@@ -105,7 +75,7 @@ export class HttpTransport {
     const finish = (error?: ErrorKind): void => {
       if (finished) return;
       finished = true;
-      done({ sentUs, written, endUs: clock.nowUs(), status, bytesReceived, ...(error ? { error } : {}) });
+      done(slot, { sentUs, written, endUs: clock.nowUs(), status, bytesReceived, ...(error ? { error } : {}) });
     };
     // The legacy handler callbacks are undici's native path; the newer controller API wraps them and
     // parses every response's headers into an object, which costs throughput we don't need.
@@ -131,7 +101,7 @@ export class HttpTransport {
           origin: request.origin,
           path: path ?? request.path,
           method: request.method,
-          headers: extraHeaders.length === 0 ? request.headers : [...request.headers, ...extraHeaders],
+          headers: [...request.headers, 'traceparent', traceparent],
           body: request.body ?? null,
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,

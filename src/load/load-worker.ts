@@ -1,38 +1,64 @@
 /**
- * Worker-thread entry: runs one segment of the schedule and streams sealed intervals to the main thread.
+ * Generator-thread entry: runs one segment of the schedule and streams sealed intervals, as raw buffers, to
+ * the main thread. This thread does nothing else — no receiver, no analysis, no encoding, no file I/O —
+ * and watches its own garbage-collection pauses, which the self-check sets beside the percentiles.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { systemClock } from '../core/clock.js';
-import { HttpTransport } from './http-transport.js';
+import { PreciseClock, systemClock, type Clock } from '../core/clock.js';
+import { LatencyHistogram } from '../histogram/latency-histogram.js';
+import { transferablesOf } from './raw-interval.js';
+import type { RequestSender } from './request-sender.js';
 import { runSegment } from './segment-runner.js';
+import { SocketTransport } from './socket-transport.js';
 import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 const task = workerData as WorkerTask;
 const port = parentPort;
 if (!port) throw new Error('load-worker must run in a worker thread');
-const post = (message: WorkerMessage): void => port.postMessage(message);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 const stop = new AbortController();
-const transport = new HttpTransport(task.scenario.requests, { connections: task.scenario.connections, keepAlive: task.scenario.keepAlive }, systemClock);
+const clock: Clock = task.spinWindowUs > 0 ? new PreciseClock(systemClock, task.spinWindowUs) : systemClock;
+const transportOptions = { connections: task.scenario.connections, keepAlive: task.scenario.keepAlive };
+// undici loads only when asked for: its import is a large share of a generator thread's start-up.
+const transport: RequestSender =
+  task.transport === 'undici' ? new (await import('./http-transport.js')).HttpTransport(task.scenario.requests, transportOptions, clock) : new SocketTransport(task.scenario.requests, transportOptions, clock);
+
+const gcPauses = LatencyHistogram.empty();
+let gcTotalMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcPauses.record(entry.duration * 1000);
+    gcTotalMs += entry.duration;
+  }
+});
 
 function run(startEpochMs: number): void {
   // Each thread has its own performance.timeOrigin; this maps the shared start onto this thread's clock.
   const startUs = (startEpochMs - performance.timeOrigin) * 1000;
+  gcObserver.observe({ entryTypes: ['gc'] });
   runSegment({
     scenario: task.scenario,
     segment: task.segment,
-    clock: systemClock,
+    clock,
     sender: transport,
     startUs,
     runTraceId: task.runTraceId,
     traceSampleRate: task.traceSampleRate,
     samplesCap: task.samplesCap,
     signal: stop.signal,
-    onIntervalsSealed: (intervals) => post({ type: 'sealed', intervals }),
+    onIntervalsSealed: (intervals) => post({ type: 'sealed', intervals }, transferablesOf(intervals)),
   })
     .then(async (result) => {
       await transport.close();
-      // Intervals already streamed; the final message carries the rest of the result.
-      post({ type: 'done', result: { ...result, intervals: [] } });
+      // Entries still buffered in the observer belong to the run.
+      for (const entry of gcObserver.takeRecords()) {
+        gcPauses.record(entry.duration * 1000);
+        gcTotalMs += entry.duration;
+      }
+      gcObserver.disconnect();
+      const stalls = { gcPauses: gcPauses.toSparse(), gcTotalMs };
+      post({ type: 'done', result, stalls }, [stalls.gcPauses.buffer as ArrayBuffer]);
     })
     .catch((error: unknown) => post({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
 }
@@ -41,4 +67,7 @@ port.on('message', (message: MainMessage) => {
   if (message.type === 'start') run(message.startEpochMs);
   else stop.abort();
 });
-post({ type: 'ready' });
+// Connections are opened before the start, so the first requests are not charged their set-up.
+// A target that does not answer the connect is not waited for beyond a moment.
+const WARM_LIMIT_MS = 2000;
+void Promise.race([transport.warm?.(), new Promise((resolve) => setTimeout(resolve, WARM_LIMIT_MS).unref())]).then(() => post({ type: 'ready' }));

@@ -1,13 +1,14 @@
 /**
- * Records request outcomes into per-interval, per-request-name HdrHistograms and counters.
- * Intervals are sealed (histograms encoded, memory released) once time has moved past them, so memory
- * stays flat however long the run.
+ * Records request outcomes into per-interval, per-request-name HdrHistograms and counters, in place.
+ * Intervals are sealed once time has moved past them: their buckets leave as raw, transferable counts
+ * (raw-interval.ts) and their histograms are reset and reused, so memory stays flat however long the run
+ * and sealing costs the generator's thread no encoding and no fresh garbage.
  */
+import type { ErrorKind, TraceSample } from '../core/run-file.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
-import type { Interval, RequestStats, TraceSample } from '../core/run-file.js';
-import { emptyAggregate, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
-import type { SendResult } from './http-transport.js';
-import { intervalIndexAt, type PlannedInterval } from './interval-plan.js';
+import type { IntervalGrid } from './interval-plan.js';
+import type { RawInterval, RawRequestStats } from './raw-interval.js';
+import type { SendResult } from './request-sender.js';
 
 /** What the transport reported, plus which request it was and when it was meant to start (run-relative µs). */
 export interface Outcome extends SendResult {
@@ -15,36 +16,50 @@ export interface Outcome extends SendResult {
   intendedUs: number;
 }
 
+interface RequestAccumulator {
+  count: number;
+  ok: number;
+  statuses: Record<string, number>;
+  errors: Partial<Record<ErrorKind, number>>;
+  bytesReceived: number;
+  latency: LatencyHistogram;
+  serviceTime: LatencyHistogram;
+}
 
 interface IntervalAccumulator {
   scheduled: number;
   sent: number;
-  requests: Map<string, RequestAggregate>;
+  requests: Map<string, RequestAccumulator>;
   scheduleLag: LatencyHistogram;
 }
 
 export class Recorder {
   private readonly open = new Map<number, IntervalAccumulator>();
-  private readonly sealed: Interval[] = [];
   private sealedUpTo = 0;
   private readonly samples: TraceSample[] = [];
   private samplesSeen = 0;
+  /** Reset histograms waiting for reuse. */
+  private readonly spare: LatencyHistogram[] = [];
 
   constructor(
-    private readonly plan: readonly PlannedInterval[],
+    private readonly grid: IntervalGrid,
     private readonly samplesCap = 20_000,
   ) {}
 
+  private histogram(): LatencyHistogram {
+    return this.spare.pop() ?? LatencyHistogram.empty();
+  }
+
   private accumulator(atUs: number): IntervalAccumulator {
     // Late events for an interval already sealed go to the oldest open one rather than being lost;
-    // events after the plan's end (requests drained after the schedule) belong to the last interval.
-    return this.accumulatorAt(Math.min(this.plan.length - 1, Math.max(this.sealedUpTo, intervalIndexAt(this.plan, atUs / 1000))));
+    // events after the grid's end (requests drained after the schedule) belong to the last interval.
+    return this.accumulatorAt(Math.min(this.grid.length - 1, Math.max(this.sealedUpTo, this.grid.indexAt(atUs / 1000))));
   }
 
   private accumulatorAt(index: number): IntervalAccumulator {
     let accumulator = this.open.get(index);
     if (!accumulator) {
-      accumulator = { scheduled: 0, sent: 0, requests: new Map(), scheduleLag: LatencyHistogram.empty() };
+      accumulator = { scheduled: 0, sent: 0, requests: new Map(), scheduleLag: this.histogram() };
       this.open.set(index, accumulator);
     }
     return accumulator;
@@ -65,7 +80,10 @@ export class Recorder {
     if (outcome.written) this.accumulator(outcome.sentUs).sent++;
     const accumulator = this.accumulator(outcome.endUs);
     let stats = accumulator.requests.get(outcome.name);
-    if (!stats) accumulator.requests.set(outcome.name, (stats = emptyAggregate()));
+    if (!stats) {
+      stats = { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: this.histogram(), serviceTime: this.histogram() };
+      accumulator.requests.set(outcome.name, stats);
+    }
     stats.count++;
     stats.bytesReceived += outcome.bytesReceived;
     let error = outcome.error;
@@ -98,78 +116,76 @@ export class Recorder {
    * Seals every interval that ends at or before `nowUs`, except the last one, which stays open for the
    * requests still draining after the schedule; returns the newly sealed intervals.
    */
-  sealUntil(nowUs: number): Interval[] {
-    const fresh: Interval[] = [];
-    while (this.sealedUpTo < this.plan.length - 1) {
-      const planned = this.plan[this.sealedUpTo];
+  sealUntil(nowUs: number): RawInterval[] {
+    const fresh: RawInterval[] = [];
+    while (this.sealedUpTo < this.grid.length - 1) {
+      const planned = this.grid.at(this.sealedUpTo);
       if (!planned || (planned.startMs + planned.durationMs) * 1000 > nowUs) break;
-      fresh.push(this.sealOne(this.sealedUpTo++, planned));
+      fresh.push(this.sealOne(this.sealedUpTo++, planned.durationMs));
     }
     return fresh;
   }
 
   /** Seals everything left (end of run, or interruption: intervals not reached are dropped). */
-  sealAll(nowUs: number): Interval[] {
+  sealAll(nowUs: number): RawInterval[] {
     const fresh = this.sealUntil(nowUs);
     const currentIndex = this.sealedUpTo;
-    const current = this.plan[currentIndex];
+    const current = this.grid.at(currentIndex);
     if (current) {
       // Anything recorded past the current interval (requests drained after a stop) folds into it.
-      const into = this.open.get(currentIndex) ?? this.accumulatorAt(currentIndex);
-      for (const [index, accumulator] of this.open) if (index > currentIndex) foldInto(into, accumulator);
+      const into = this.accumulatorAt(currentIndex);
+      for (const [index, accumulator] of this.open) if (index > currentIndex) this.foldInto(into, accumulator);
       // Interrupted: the interval ends where time stopped. Last interval: it also spans the drain of the
       // requests still in flight when the schedule ended, so its rate is counted over the time they took.
       const elapsedMs = Math.max(1, nowUs / 1000 - current.startMs);
-      const durationMs = currentIndex === this.plan.length - 1 ? Math.max(current.durationMs, elapsedMs) : Math.min(current.durationMs, elapsedMs);
-      fresh.push(this.sealOne(currentIndex, { ...current, durationMs }));
+      const durationMs = currentIndex === this.grid.length - 1 ? Math.max(current.durationMs, elapsedMs) : Math.min(current.durationMs, elapsedMs);
+      fresh.push(this.sealOne(currentIndex, durationMs));
     }
     this.open.clear();
-    this.sealedUpTo = this.plan.length;
+    this.sealedUpTo = this.grid.length;
     return fresh;
   }
 
-  private sealOne(index: number, planned: PlannedInterval): Interval {
+  private sealOne(index: number, durationMs: number): RawInterval {
     const accumulator = this.open.get(index);
     this.open.delete(index);
-    const requests: Record<string, RequestStats> = {};
+    const requests: Record<string, RawRequestStats> = {};
     for (const [name, stats] of accumulator?.requests ?? []) {
-      requests[name] = {
-        count: stats.count,
-        ok: stats.ok,
-        statuses: stats.statuses,
-        errors: stats.errors,
-        bytesReceived: stats.bytesReceived,
-        latency: stats.latency.encode(),
-        serviceTime: stats.serviceTime.encode(),
-      };
+      requests[name] = { count: stats.count, ok: stats.ok, statuses: stats.statuses, errors: stats.errors, bytesReceived: stats.bytesReceived, latency: this.drain(stats.latency), serviceTime: this.drain(stats.serviceTime) };
     }
-    const interval: Interval = {
-      ...planned,
-      scheduled: accumulator?.scheduled ?? 0,
-      sent: accumulator?.sent ?? 0,
-      requests,
-      scheduleLag: accumulator?.scheduleLag.encode() ?? '',
-    };
-    this.sealed.push(interval);
-    return interval;
+    const scheduleLag = accumulator ? this.drain(accumulator.scheduleLag) : new Float64Array(0);
+    return { index, durationMs, scheduled: accumulator?.scheduled ?? 0, sent: accumulator?.sent ?? 0, requests, scheduleLag };
   }
 
-  intervals(): Interval[] {
-    return this.sealed;
+  /** The histogram's buckets; the histogram itself goes back to the spares. */
+  private drain(histogram: LatencyHistogram): Float64Array {
+    const sparse = histogram.toSparse();
+    histogram.reset();
+    this.spare.push(histogram);
+    return sparse;
+  }
+
+  private foldInto(into: IntervalAccumulator, from: IntervalAccumulator): void {
+    into.scheduled += from.scheduled;
+    into.sent += from.sent;
+    into.scheduleLag.add(from.scheduleLag);
+    for (const [name, stats] of from.requests) {
+      const target = into.requests.get(name);
+      if (!target) {
+        into.requests.set(name, stats);
+        continue;
+      }
+      target.count += stats.count;
+      target.ok += stats.ok;
+      target.bytesReceived += stats.bytesReceived;
+      for (const [status, count] of Object.entries(stats.statuses)) target.statuses[status] = (target.statuses[status] ?? 0) + count;
+      for (const [kind, count] of Object.entries(stats.errors) as [ErrorKind, number][]) target.errors[kind] = (target.errors[kind] ?? 0) + count;
+      target.latency.add(stats.latency);
+      target.serviceTime.add(stats.serviceTime);
+    }
   }
 
   traceSamples(): TraceSample[] {
     return this.samples;
-  }
-}
-
-function foldInto(into: IntervalAccumulator, from: IntervalAccumulator): void {
-  into.scheduled += from.scheduled;
-  into.sent += from.sent;
-  into.scheduleLag.add(from.scheduleLag);
-  for (const [name, stats] of from.requests) {
-    let target = into.requests.get(name);
-    if (!target) into.requests.set(name, (target = emptyAggregate()));
-    mergeAggregates(target, stats);
   }
 }

@@ -1,24 +1,27 @@
 /**
- * Runs a scenario and returns its run file. One worker runs in this thread; more run in worker
- * threads, each taking an interleaved segment of the schedule, merged exactly at the end.
+ * Runs a scenario and returns its run file. The schedule always runs in generator threads of its own
+ * (one per `--workers`), each taking an interleaved segment of the schedule; this thread only assembles
+ * their raw intervals, so a receiver, analysis or progress display here never delays a request.
  */
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { systemClock, type Clock } from '../core/clock.js';
 import { summarizeIntervals } from '../core/run-aggregate.js';
 import { RUN_FILE_FORMAT, RUN_FILE_VERSION, type Interval, type RunFile, type TraceSample } from '../core/run-file.js';
+import type { Clock } from '../core/clock.js';
+import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { WHOLE, type Segment } from './arrival-schedule.js';
 import { describeEnvironment } from './environment.js';
 import { assessHealth } from './health.js';
-import { HttpTransport } from './http-transport.js';
-import { mergeInterval, mergeIntervalLists } from './merge-intervals.js';
+import { IntervalGrid } from './interval-plan.js';
+import { IntervalAssembler } from './raw-interval.js';
+import type { RequestSender } from './request-sender.js';
 import type { Scenario } from './scenario.js';
-import { runSegment, type RequestSender, type SegmentResult } from './segment-runner.js';
+import { runSegment, type SegmentResult } from './segment-runner.js';
 import { newRunTraceId } from './trace-context.js';
-import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.js';
+import type { GeneratorStalls, MainMessage, TransportKind, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 export interface RunLoadOptions {
-  /** Generator threads (default 1: this thread). */
+  /** Generator threads (default 1). */
   workers?: number;
   /** This machine's share of the schedule, for multi-machine runs merged with `perfloop merge`. */
   segment?: Segment;
@@ -27,74 +30,83 @@ export interface RunLoadOptions {
   samplesCap?: number;
   /** Aborting stops the schedule; what was measured is kept and the run is marked interrupted. */
   signal?: AbortSignal;
-  /** Called with each interval once every worker has sealed it (for live progress). */
+  /** Aborting (a second Ctrl-C) ends the run at once with what has arrived; in-flight requests are not awaited. */
+  forceSignal?: AbortSignal;
+  /** Called with each interval once every generator thread has sealed it (for live progress). */
   onInterval?: (interval: Interval) => void;
-  /** Test seams (single worker only). */
+  /** HTTP client: the lean socket transport (default) or undici. */
+  transport?: TransportKind;
+  /** Precise dispatch: how long before each due time the generator stops sleeping and spins (µs, default 1500; 0: timers only). */
+  spinWindowUs?: number;
+  /** Test seams: run in this thread on this clock and sender (one generator). */
   clock?: Clock;
   sender?: RequestSender;
 }
+
+export const DEFAULT_SPIN_WINDOW_US = 1500;
 
 export const newRunId = (): string => `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
 
 /** Sub-segment of worker w among W inside machine segment i/n: together the workers cover exactly i/n. */
 const workerSegment = (segment: Segment, worker: number, workers: number): Segment => ({ index: segment.index + worker * segment.count, count: segment.count * workers });
 
+interface GeneratorOutcome {
+  results: SegmentResult[];
+  stalls: GeneratorStalls[];
+}
+
 export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}): Promise<RunFile> {
-  const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  const inThread = options.sender !== undefined || options.clock !== undefined;
+  const workers = inThread ? 1 : Math.max(1, Math.floor(options.workers ?? 1));
   const segment = options.segment ?? WHOLE;
   const runTraceId = newRunTraceId();
   const traceSampleRate = options.traceSampleRate ?? 0;
   const samplesCap = options.samplesCap ?? 20_000;
   const startedAt = new Date();
-  // Progress: an interval is reported once every worker has sealed it.
-  const pendingProgress = new Map<number, { merged: Interval; seen: number }>();
-  const onSealed = (intervals: Interval[]): void => {
-    if (!options.onInterval) return;
-    for (const interval of intervals) {
-      const entry = pendingProgress.get(interval.startMs);
-      const merged = entry ? { merged: mergeInterval(entry.merged, interval), seen: entry.seen + 1 } : { merged: interval, seen: 1 };
-      if (merged.seen === workers) {
-        pendingProgress.delete(interval.startMs);
-        options.onInterval(merged.merged);
-      } else pendingProgress.set(interval.startMs, merged);
-    }
-  };
+  const assembler = new IntervalAssembler(new IntervalGrid(scenario.phases, scenario.intervalMs), workers, options.onInterval);
 
-  let results: SegmentResult[];
-  let intervalLists: Interval[][];
-  if (workers === 1) {
-    const clock = options.clock ?? systemClock;
-    const transport = options.sender ? undefined : new HttpTransport(scenario.requests, { connections: scenario.connections, keepAlive: scenario.keepAlive }, clock);
-    try {
-      const result = await runSegment({
-        scenario,
-        segment,
-        clock,
-        sender: options.sender ?? (transport as HttpTransport),
-        startUs: clock.nowUs() + 1000,
-        runTraceId,
-        traceSampleRate,
-        samplesCap,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onIntervalsSealed: onSealed,
-      });
-      results = [result];
-      intervalLists = [result.intervals];
-    } finally {
-      await transport?.close();
-    }
+  let outcome: GeneratorOutcome;
+  if (inThread) {
+    const { clock, sender } = options;
+    if (!clock || !sender) throw new TypeError('runLoad: the in-thread test seam needs both clock and sender');
+    const result = await runSegment({
+      scenario,
+      segment,
+      clock,
+      sender,
+      startUs: clock.nowUs() + 1000,
+      runTraceId,
+      traceSampleRate,
+      samplesCap,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onIntervalsSealed: (raws) => raws.forEach((raw) => assembler.add(raw)),
+    });
+    outcome = { results: [result], stalls: [] };
   } else {
-    ({ results, intervalLists } = await runInWorkers(scenario, segment, workers, { runTraceId, traceSampleRate, samplesCap, onSealed, ...(options.signal ? { signal: options.signal } : {}) }));
+    const task = (worker: number): WorkerTask => ({
+      scenario,
+      segment: workerSegment(segment, worker, workers),
+      runTraceId,
+      traceSampleRate,
+      samplesCap: Math.ceil(samplesCap / workers),
+      transport: options.transport ?? 'socket',
+      spinWindowUs: options.spinWindowUs ?? DEFAULT_SPIN_WINDOW_US,
+    });
+    outcome = await runInWorkers(Array.from({ length: workers }, (_, worker) => task(worker)), assembler, options);
   }
 
-  const intervals = mergeIntervalLists(intervalLists);
-  const interrupted = options.signal?.aborted ?? false;
-  const samples = capSamples(results.flatMap((result) => result.samples), samplesCap);
+  const intervals = assembler.finish();
+  const interrupted = (options.signal?.aborted ?? false) || (options.forceSignal?.aborted ?? false);
+  const samples = capSamples(outcome.results.flatMap((result) => result.samples), samplesCap);
+  const gcPauses = LatencyHistogram.empty();
+  for (const stalls of outcome.stalls) gcPauses.addSparse(stalls.gcPauses);
   const health = assessHealth({
     intervals,
-    generatorBusy: results.map((result) => result.eventLoopUtilization),
-    inFlightAtEnd: results.reduce((sum, result) => sum + result.inFlightAtEnd, 0),
+    generatorBusy: outcome.results.map((result) => result.eventLoopUtilization),
+    inFlightAtEnd: outcome.results.reduce((sum, result) => sum + result.inFlightAtEnd, 0),
     interrupted,
+    scheduleCut: outcome.results.some((result) => result.scheduleCut),
+    ...(inThread ? {} : { gcPauses, gcTotalMs: outcome.stalls.reduce((sum, stalls) => sum + stalls.gcTotalMs, 0) }),
   });
   return {
     format: RUN_FILE_FORMAT,
@@ -120,54 +132,48 @@ function capSamples(samples: TraceSample[], cap: number): TraceSample[] {
   return Array.from({ length: cap }, (_, index) => samples[Math.floor(index * stride)] as TraceSample).sort((a, b) => a.intendedStartMs - b.intendedStartMs);
 }
 
-interface WorkerRunOptions {
-  runTraceId: string;
-  traceSampleRate: number;
-  samplesCap: number;
-  signal?: AbortSignal;
-  onSealed: (intervals: Interval[]) => void;
-}
+/** Young-generation size of a generator thread: fewer scavenges, and so fewer pauses, at high rates. */
+const GENERATOR_YOUNG_GENERATION_MB = 64;
 
-async function runInWorkers(scenario: Scenario, segment: Segment, workers: number, options: WorkerRunOptions): Promise<{ results: SegmentResult[]; intervalLists: Interval[][] }> {
-  const threads = Array.from({ length: workers }, (_, worker) => {
-    const task: WorkerTask = {
-      scenario,
-      segment: workerSegment(segment, worker, workers),
-      runTraceId: options.runTraceId,
-      traceSampleRate: options.traceSampleRate,
-      samplesCap: Math.ceil(options.samplesCap / workers),
-    };
-    return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: task });
-  });
+async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, options: RunLoadOptions): Promise<GeneratorOutcome> {
+  const threads = tasks.map((task) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MB } }));
   const stopAll = (): void => threads.forEach((thread) => thread.postMessage({ type: 'stop' } satisfies MainMessage));
   options.signal?.addEventListener('abort', stopAll, { once: true });
   let ready = 0;
   const startWhenAllReady = (): void => {
-    if (++ready < workers) return;
-    // Every thread has loaded: start them together, a little in the future, on the shared time axis.
+    if (++ready < threads.length) return;
+    // Every thread has loaded and connected: start them together, a little in the future, on the shared time axis.
     const startEpochMs = performance.timeOrigin + performance.now() + 20;
     threads.forEach((thread) => thread.postMessage({ type: 'start', startEpochMs } satisfies MainMessage));
   };
+  const finished: { result: SegmentResult; stalls: GeneratorStalls }[] = [];
+  const everyThread = Promise.all(
+    threads.map(
+      (thread) =>
+        new Promise<void>((resolve, reject) => {
+          thread.on('message', (message: WorkerMessage) => {
+            if (message.type === 'ready') startWhenAllReady();
+            else if (message.type === 'sealed') message.intervals.forEach((raw) => assembler.add(raw));
+            else if (message.type === 'done') {
+              finished.push({ result: message.result, stalls: message.stalls });
+              resolve();
+            } else reject(new Error(`load worker failed: ${message.message}`));
+          });
+          thread.on('error', reject);
+          thread.on('exit', (code) => reject(new Error(`load worker exited with code ${code}`)));
+        }),
+    ),
+  );
+  // A second Ctrl-C: keep what has arrived and stop waiting for the threads.
+  const forced = new Promise<void>((resolve) => {
+    if (options.forceSignal?.aborted) resolve();
+    options.forceSignal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  // Threads terminated after a forced end report their exit here; that is expected, not a failure.
+  everyThread.catch(() => undefined);
   try {
-    const outcomes = await Promise.all(
-      threads.map(
-        (thread) =>
-          new Promise<{ result: SegmentResult; intervals: Interval[] }>((resolve, reject) => {
-            const intervals: Interval[] = [];
-            thread.on('message', (message: WorkerMessage) => {
-              if (message.type === 'ready') startWhenAllReady();
-              else if (message.type === 'sealed') {
-                intervals.push(...message.intervals);
-                options.onSealed(message.intervals);
-              } else if (message.type === 'done') resolve({ result: message.result, intervals });
-              else reject(new Error(`load worker failed: ${message.message}`));
-            });
-            thread.on('error', reject);
-            thread.on('exit', (code) => reject(new Error(`load worker exited with code ${code}`)));
-          }),
-      ),
-    );
-    return { results: outcomes.map((outcome) => outcome.result), intervalLists: outcomes.map((outcome) => outcome.intervals) };
+    await Promise.race([everyThread, forced]);
+    return { results: finished.map((entry) => entry.result), stalls: finished.map((entry) => entry.stalls) };
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
     await Promise.all(threads.map((thread) => thread.terminate()));

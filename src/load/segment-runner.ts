@@ -6,21 +6,18 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../core/clock.js';
-import type { Interval, TraceSample } from '../core/run-file.js';
+import { PreciseClock, type Clock } from '../core/clock.js';
+import type { TraceSample } from '../core/run-file.js';
 import { arrivals, phaseStartsMs, segmentUsers, type Arrival, type Segment } from './arrival-schedule.js';
-import type { SendResult } from './http-transport.js';
-import { planIntervals } from './interval-plan.js';
+import { IntervalGrid } from './interval-plan.js';
 import { hashUniform, weightedPicker } from './random.js';
-import { Recorder } from './recorder.js';
+import type { RawInterval } from './raw-interval.js';
+import { Recorder, type Outcome } from './recorder.js';
+import { RequestSlots } from './request-slots.js';
+import type { RequestSender, SendResult } from './request-sender.js';
 import type { ClosedPhase, Scenario } from './scenario.js';
 import { requestTraceIds, traceparentFor } from './trace-context.js';
 import { compilePathTemplate, originPrefix } from './url-template.js';
-
-/** What the runner needs from a transport: send request i, call back once. */
-export interface RequestSender {
-  send(requestIndex: number, extraHeaders: readonly string[], done: (result: SendResult) => void, path?: string): void;
-}
 
 export interface SegmentRunOptions {
   scenario: Scenario;
@@ -33,19 +30,22 @@ export interface SegmentRunOptions {
   /** Share of requests marked sampled in their traceparent and kept as trace samples. */
   traceSampleRate: number;
   samplesCap?: number;
-  /** Stops scheduling (Ctrl-C); in-flight requests still get `drainMs` to finish. */
+  /** Stops scheduling (Ctrl-C); in-flight requests get at most `stopDrainMs` more to finish. */
   signal?: AbortSignal;
   /** How long to wait for in-flight requests after the schedule ends (default: longest timeout + 1 s). */
   drainMs?: number;
-  onIntervalsSealed?: (intervals: Interval[]) => void;
+  /** After a stop, how long in-flight requests may still finish (default 1 s); the rest count as in flight at the end. */
+  stopDrainMs?: number;
+  onIntervalsSealed?: (intervals: RawInterval[]) => void;
 }
 
 export interface SegmentResult {
-  intervals: Interval[];
   samples: TraceSample[];
   inFlightAtEnd: number;
-  /** Event-loop utilisation of this thread over the run, 0..1: the generator's own busyness. */
+  /** Share of this thread's time spent working, 0..1 (precise-dispatch spinning excluded): its own busyness. */
   eventLoopUtilization: number;
+  /** True when arrivals were dropped because their phase had ended before the generator reached them. */
+  scheduleCut: boolean;
 }
 
 /** Requests per event-loop turn before yielding, so responses keep being read during a burst. */
@@ -53,12 +53,18 @@ const DISPATCH_BATCH = 128;
 
 export async function runSegment(options: SegmentRunOptions): Promise<SegmentResult> {
   const { scenario, segment, clock, sender, startUs } = options;
-  const recorder = new Recorder(planIntervals(scenario.phases, scenario.intervalMs), options.samplesCap);
+  const recorder = new Recorder(new IntervalGrid(scenario.phases, scenario.intervalMs), options.samplesCap);
   const stopped = (): boolean => options.signal?.aborted ?? false;
   const sinceStartUs = (): number => clock.nowUs() - startUs;
   const eluStart = performance.eventLoopUtilization();
-  let inFlight = 0;
+  const spunAtStartUs = clock instanceof PreciseClock ? clock.spunUs : 0;
+  const slots = new RequestSlots();
+  // A precise wait may block the thread only while no response could be kept waiting by it.
+  if (clock instanceof PreciseClock) clock.mayBlock = () => slots.inFlight === 0;
+  /** Closed-model users waiting for their response, by slot. */
+  const waitingUsers = new Map<number, (endUs: number) => void>();
   let onIdle: (() => void) | undefined;
+  let scheduleCut = false;
 
   const seal = (): void => {
     const fresh = recorder.sealUntil(sinceStartUs());
@@ -66,46 +72,76 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   };
   const sealTimer = setInterval(seal, Math.min(250, scenario.intervalMs));
 
-  /** Sends one request intended at `intendedUs` (run-relative); calls `after` with its run-relative end. */
   const pathTemplates = scenario.requests.map((request) => (request.vars ? compilePathTemplate(request.url.slice(originPrefix(request.url).length), request.vars, scenario.seed) : undefined));
+  // One outcome object, refilled for each response: the recorder reads it and keeps nothing.
+  const outcome: Outcome = { name: '', intendedUs: 0, sentUs: 0, written: false, endUs: 0, status: 0, bytesReceived: 0 };
 
-  const fire = (requestNumber: number, requestIndex: number, intendedUs: number, after?: (endUs: number) => void): void => {
+  const onDone = (slot: number, result: SendResult): void => {
+    const requestIndex = slots.requestIndex(slot);
     const request = scenario.requests[requestIndex];
+    const intendedUs = slots.intended(slot);
+    const requestNumber = slots.requestNumber(slot);
+    const sampled = slots.sampled(slot);
+    slots.release(slot);
     if (!request) return;
+    const endUs = result.endUs - startUs;
+    outcome.name = request.name;
+    outcome.intendedUs = intendedUs;
+    outcome.sentUs = result.sentUs - startUs;
+    outcome.written = result.written;
+    outcome.endUs = endUs;
+    outcome.status = result.status;
+    outcome.bytesReceived = result.bytesReceived;
+    if (result.error) outcome.error = result.error;
+    else delete outcome.error;
+    recorder.record(outcome, request.expectStatus);
+    const sampleSlot = sampled ? recorder.reserveSample() : -1;
+    if (sampleSlot >= 0) {
+      recorder.putSample(sampleSlot, {
+        ...requestTraceIds(options.runTraceId, requestNumber),
+        name: request.name,
+        intendedStartMs: intendedUs / 1000,
+        latencyUs: Math.max(0, endUs - intendedUs),
+        status: result.status,
+        ...(result.error ? { error: result.error } : {}),
+      });
+    }
+    const user = waitingUsers.get(slot);
+    if (user) {
+      waitingUsers.delete(slot);
+      user(endUs);
+    }
+    if (slots.inFlight === 0) onIdle?.();
+  };
+
+  /** Sends one request intended at `intendedUs` (run-relative); a closed-model `user` is called with its end. */
+  const fire = (requestNumber: number, requestIndex: number, intendedUs: number, user?: (endUs: number) => void): void => {
     const nowUs = sinceStartUs();
     recorder.scheduled(intendedUs);
     recorder.dispatched(nowUs, Math.max(0, nowUs - intendedUs));
     const sampled = options.traceSampleRate > 0 && hashUniform(scenario.seed + 0x7ace, requestNumber) < options.traceSampleRate;
-    inFlight++;
-    sender.send(requestIndex, ['traceparent', traceparentFor(options.runTraceId, requestNumber, sampled)], (result) => {
-      inFlight--;
-      const endUs = result.endUs - startUs;
-      const outcome = { name: request.name, intendedUs, sentUs: result.sentUs - startUs, written: result.written, endUs, status: result.status, bytesReceived: result.bytesReceived };
-      recorder.record(result.error ? { ...outcome, error: result.error } : outcome, request.expectStatus);
-      const slot = sampled ? recorder.reserveSample() : -1;
-      if (slot >= 0) {
-        recorder.putSample(slot, {
-          ...requestTraceIds(options.runTraceId, requestNumber),
-          name: request.name,
-          intendedStartMs: intendedUs / 1000,
-          latencyUs: Math.max(0, endUs - intendedUs),
-          status: result.status,
-          ...(result.error ? { error: result.error } : {}),
-        });
-      }
-      after?.(endUs);
-      if (inFlight === 0) onIdle?.();
-    }, pathTemplates[requestIndex]?.(requestNumber));
+    const slot = slots.take(requestNumber, requestIndex, intendedUs, sampled);
+    if (user) waitingUsers.set(slot, user);
+    sender.send(slot, requestIndex, traceparentFor(options.runTraceId, requestNumber, sampled), pathTemplates[requestIndex]?.(requestNumber), onDone);
   };
 
-  const runOpenArrivals = async (pending: Iterator<Arrival>, first: Arrival | undefined, phaseIndex: number): Promise<Arrival | undefined> => {
+  // Behind the schedule by more than this past a phase's end, the generator stops the run rather than send
+  // a backlog it can never catch up with (an impossible rate would otherwise run on long after its duration).
+  const cutAfterUs = Math.max(1_000_000, scenario.intervalMs * 1000);
+
+  const runOpenArrivals = async (pending: Iterator<Arrival>, first: Arrival | undefined, phaseIndex: number, phaseEndUs: number): Promise<Arrival | undefined> => {
     let next = first;
     while (next && next.phaseIndex === phaseIndex && !stopped()) {
-      if (next.intendedUs > sinceStartUs()) {
+      const nowUs = sinceStartUs();
+      if (next.intendedUs > nowUs) {
         await clock.sleepUntilUs(startUs + next.intendedUs);
         continue;
       }
-      for (let batch = 0; next && next.phaseIndex === phaseIndex && batch < DISPATCH_BATCH && next.intendedUs <= sinceStartUs(); batch++) {
+      if (nowUs > phaseEndUs + cutAfterUs) {
+        scheduleCut = true;
+        return undefined;
+      }
+      for (let batch = 0; next && next.phaseIndex === phaseIndex && batch < DISPATCH_BATCH && next.intendedUs <= nowUs; batch++) {
         fire(next.index, next.requestIndex, next.intendedUs);
         next = pending.next().value as Arrival | undefined;
       }
@@ -135,31 +171,37 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   const startsMs = phaseStartsMs(scenario.phases);
   const pending = arrivals(scenario, segment);
   let next = pending.next().value as Arrival | undefined;
-  for (let phaseIndex = 0; phaseIndex < scenario.phases.length && !stopped(); phaseIndex++) {
+  for (let phaseIndex = 0; phaseIndex < scenario.phases.length && !stopped() && !scheduleCut; phaseIndex++) {
     const phase = scenario.phases[phaseIndex];
     const phaseStartUs = (startsMs[phaseIndex] ?? 0) * 1000;
     if (!phase) break;
-    if (phase.kind === 'closed') await runClosedPhase(phase, phaseIndex, phaseStartUs);
-    else next = await runOpenArrivals(pending, next, phaseIndex);
-    // A phase ends at its planned time even when its last arrival came earlier.
     const phaseEndUs = phaseStartUs + phase.durationMs * 1000;
-    if (!stopped() && sinceStartUs() < phaseEndUs) await Promise.race([clock.sleepUntilUs(startUs + phaseEndUs), abortPromise(options.signal)]);
+    if (phase.kind === 'closed') await runClosedPhase(phase, phaseIndex, phaseStartUs);
+    else next = await runOpenArrivals(pending, next, phaseIndex, phaseEndUs);
+    // A phase ends at its planned time even when its last arrival came earlier.
+    if (!stopped() && !scheduleCut && sinceStartUs() < phaseEndUs) await Promise.race([clock.sleepUntilUs(startUs + phaseEndUs), abortPromise(options.signal)]);
   }
 
-  if (inFlight > 0) {
+  if (slots.inFlight > 0) {
     const drained = new Promise<void>((resolve) => (onIdle = resolve));
-    // The longest timeout plus a second of slack: undici checks its timeouts on a coarse timer.
-    const drainMs = options.drainMs ?? Math.max(...scenario.requests.map((request) => request.timeoutMs)) + 1000;
-    await Promise.race([drained, clock.sleepUntilUs(clock.nowUs() + drainMs * 1000)]);
+    // The longest timeout plus a second of slack: transports check timeouts on a coarse timer. After a stop
+    // (Ctrl-C) the user wants the results now: what has not finished shortly counts as in flight at the end.
+    const fullDrainMs = options.drainMs ?? Math.max(...scenario.requests.map((request) => request.timeoutMs)) + 1000;
+    const drainMs = stopped() || scheduleCut ? Math.min(fullDrainMs, options.stopDrainMs ?? 1000) : fullDrainMs;
+    const stopDuringDrain = stopped() ? new Promise<void>(() => undefined) : abortPromise(options.signal).then(() => clock.sleepUntilUs(clock.nowUs() + (options.stopDrainMs ?? 1000) * 1000));
+    await Promise.race([drained, clock.sleepUntilUs(clock.nowUs() + drainMs * 1000), stopDuringDrain]);
   }
   clearInterval(sealTimer);
   const fresh = recorder.sealAll(sinceStartUs());
   if (fresh.length > 0) options.onIntervalsSealed?.(fresh);
+  const elu = performance.eventLoopUtilization(eluStart);
+  const spunMs = ((clock instanceof PreciseClock ? clock.spunUs : 0) - spunAtStartUs) / 1000;
+  const elapsedMs = elu.active + elu.idle;
   return {
-    intervals: recorder.intervals(),
     samples: recorder.traceSamples(),
-    inFlightAtEnd: inFlight,
-    eventLoopUtilization: performance.eventLoopUtilization(eluStart).utilization,
+    inFlightAtEnd: slots.inFlight,
+    eventLoopUtilization: elapsedMs > 0 ? Math.max(0, elu.active - spunMs) / elapsedMs : 0,
+    scheduleCut,
   };
 }
 

@@ -39,8 +39,14 @@ export function renderRunSummary(run: RunFile, runPath?: string): string {
     formatUs(total.serviceTime.p999Us),
     formatUs(total.serviceTime.maxUs),
   ]);
+  const share = health.generatorShareUs;
+  if (share) {
+    const mark = (label: string, valueUs: number): string => `${formatUs(valueUs)}${health.untrustworthy?.includes(label) ? '!' : ''}`;
+    rows.push(['generator lag', mark('p50', share['p50'] ?? 0), mark('p90', share['p90'] ?? 0), mark('p99', share['p99'] ?? 0), mark('p99.9', share['p99.9'] ?? 0), formatUs(health.lagMaxUs)]);
+  }
   lines.push(...table(rows).map((line) => `  ${line}`));
-  lines.push('  (latency is measured from each request\'s intended start; service time from when it was sent)');
+  lines.push('  (latency is measured from each request\'s intended start; service time from when it was sent;');
+  lines.push(`   generator lag: the generator's own delay at the same percentile${share ? ', ! where it is over a quarter of the latency' : ''})`);
 
   const names = Object.keys(summary.byRequest);
   if (names.length > 1) {
@@ -58,8 +64,9 @@ export function renderRunSummary(run: RunFile, runPath?: string): string {
   const errors = Object.entries(aggregate.errors).map(([kind, count]) => `${kind}×${count}`);
   if (statuses.length > 0 || errors.length > 0) lines.push(`  statuses: ${statuses.join(' ') || '-'}   errors: ${errors.join(' ') || 'none'}`);
 
+  const gc = health.gcPauseMaxUs !== undefined ? `, GC pauses max ${formatUs(health.gcPauseMaxUs)} (${(health.gcTotalMs ?? 0).toFixed(0)} ms in all)` : '';
   lines.push(
-    `  generator: schedule lag p99 ${formatUs(health.lagP99Us)}, max ${formatUs(health.lagMaxUs)}, busy ${health.generatorCpuPct.toFixed(0)}% — ${health.valid ? 'VALID: the generator kept its schedule' : 'INVALID'}`,
+    `  generator: schedule lag p99 ${formatUs(health.lagP99Us)}, max ${formatUs(health.lagMaxUs)}${gc}, busy ${health.generatorCpuPct.toFixed(0)}% — ${health.valid ? 'VALID: the generator kept its schedule' : 'INVALID'}`,
   );
   for (const reason of health.reasons) lines.push(`  ${health.valid ? 'note' : '!!'}: ${reason}`);
   if (!health.valid) lines.push('  !! These numbers measure the load generator, not the target. Do not use them as results.');

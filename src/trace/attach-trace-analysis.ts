@@ -15,13 +15,15 @@ export interface AttachOptions {
   /** Give up waiting after this long (default 8 s). */
   maxWaitMs?: number;
   analysis?: Omit<AnalyzeTracesOptions, 'samples'>;
+  /** Stops the wait (Ctrl-C): the spans received so far are analysed. */
+  signal?: AbortSignal;
 }
 
-async function waitForQuiet(receiver: TraceReceiver, quietMs: number, maxWaitMs: number): Promise<void> {
+async function waitForQuiet(receiver: TraceReceiver, quietMs: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
   let last = receiver.stats().spansReceived;
   let quietSince = Date.now();
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const now = receiver.stats().spansReceived;
     if (now !== last) {
@@ -38,7 +40,7 @@ export function spansOfRun(run: RunFile, spans: readonly Span[]): Span[] {
 }
 
 export async function attachTraceAnalysis(run: RunFile, receiver: TraceReceiver, options: AttachOptions = {}): Promise<{ run: RunFile; analysis: TraceAnalysis }> {
-  await waitForQuiet(receiver, options.quietMs ?? 1000, options.maxWaitMs ?? 8000);
+  await waitForQuiet(receiver, options.quietMs ?? 1000, options.maxWaitMs ?? 8000, options.signal);
   const samples = run.traces?.samples ?? [];
   const analysis = analyzeTraces(spansOfRun(run, receiver.spans()), { ...options.analysis, samples });
   const traces = run.traces ?? { sampleRate: 0, samples: [], samplesCap: 1 };

@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock.js';
 import { aggregateIntervals, summarizeIntervals } from '../../src/core/run-aggregate.js';
-import { runSegment } from '../../src/load/segment-runner.js';
 import { normalizeScenario } from '../../src/load/scenario.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { mergeRuns } from '../../src/load/merge-runs.js';
-import { driveUntilSettled, SimulatedTarget } from '../helpers/simulated-target.js';
+import { driveUntilSettled, runSegmentIntervals, SimulatedTarget } from '../helpers/simulated-target.js';
 
 const START_US = 1_000_000;
 
@@ -14,7 +13,7 @@ test('open model: every request is sent at its exact intended time and timed fro
   const clock = new FakeClock(0);
   const target = new SimulatedTarget(clock, { serviceTimeUs: 5000 });
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'constant', rate: 100, duration: '2s' }] });
-  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'ab'.repeat(8), traceSampleRate: 1 }));
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'ab'.repeat(8), traceSampleRate: 1 }));
   assert.equal(target.sentAtUs.length, 200);
   target.sentAtUs.forEach((sentUs, index) => assert.equal(sentUs, START_US + index * 10_000));
   const summary = summarizeIntervals(result.intervals);
@@ -35,7 +34,7 @@ test('coordinated omission: a 1 s freeze shows in latency (from intended start),
   // The target freezes from 1 s to 2 s into the run; requests arriving then complete at 2 s + 5 ms.
   const target = new SimulatedTarget(clock, { serviceTimeUs: 5000, freeze: [START_US + 1e6, START_US + 2e6] });
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'constant', rate: 100, duration: '4s' }] });
-  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'cd'.repeat(8), traceSampleRate: 0 }));
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'cd'.repeat(8), traceSampleRate: 0 }));
   // The truth: 300 requests take 5 ms; the 100 sent at 1.00, 1.01, …, 1.99 s take 2.005 s − t.
   const truthMs = [...Array.from({ length: 300 }, () => 5), ...Array.from({ length: 100 }, (_, k) => 2005 - (1000 + 10 * k))].sort((a, b) => a - b);
   const exactPercentileMs = (p: number): number => truthMs[Math.ceil((p / 100) * truthMs.length) - 1] ?? NaN;
@@ -54,7 +53,7 @@ test('closed model: users wait for responses; throughput = users / (service + th
   const clock = new FakeClock(0);
   const target = new SimulatedTarget(clock, { serviceTimeUs: 10_000 });
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'closed', users: 4, thinkTime: '10ms', duration: '1s' }] });
-  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'ef'.repeat(8), traceSampleRate: 0 }), 500);
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: 'ef'.repeat(8), traceSampleRate: 0 }), 500);
   const { total } = aggregateIntervals(result.intervals);
   // Each user completes one request every 20 ms: 50 per user in 1 s.
   assert.equal(total.count, 200);
@@ -65,7 +64,7 @@ test('status and error kinds are counted; unexpected statuses are errors', async
   const clock = new FakeClock(0);
   const target = new SimulatedTarget(clock, { serviceTimeUs: 1000, status: 503 });
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'constant', rate: 10, duration: '1s' }] });
-  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: '01'.repeat(8), traceSampleRate: 0 }));
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: '01'.repeat(8), traceSampleRate: 0 }));
   const { total } = aggregateIntervals(result.intervals);
   assert.deepEqual(total.statuses, { '503': 10 });
   assert.deepEqual(total.errors, { unexpected_status: 10 });
@@ -98,7 +97,7 @@ test('the last interval spans the drain, so throughput is counted over the time 
   const clock = new FakeClock(0);
   const target = new SimulatedTarget(clock, { serviceTimeUs: 500_000 });
   const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/' }], phases: [{ kind: 'constant', rate: 10, duration: '1s' }] });
-  const result = await driveUntilSettled(clock, runSegment({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: '02'.repeat(8), traceSampleRate: 0 }));
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: target, startUs: START_US, runTraceId: '02'.repeat(8), traceSampleRate: 0 }));
   // The last of 10 requests is intended at 0.9 s and ends at 1.4 s: one interval, 1.4 s long (to the fake clock's 1 ms step).
   assert.equal(result.intervals.length, 1);
   const durationMs = result.intervals[0]?.durationMs ?? 0;

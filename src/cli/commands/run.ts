@@ -9,7 +9,8 @@ import { readBudgetFile } from '../../compare/read-budget-file.js';
 import { readRunFile, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
 import { parseSegment } from '../../load/arrival-schedule.js';
-import { runLoad } from '../../load/run-load.js';
+import { DEFAULT_SPIN_WINDOW_US, runLoad } from '../../load/run-load.js';
+import type { TransportKind } from '../../load/worker-protocol.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
 import type { Scenario } from '../../load/scenario.js';
 import { writeReport } from '../../report/html-report-writer.js';
@@ -41,8 +42,12 @@ traces:
                        (critical path, tiers, findings) and store the analysis in the run file
   --otlp-port P        receiver port (default 4318, loopback)
   --trace-sample R     share of requests traced, 0..1 (default 1 with --traces)
+generator:
+  --workers N          generator threads (default 1); the schedule always runs in threads of its own
+  --transport T        socket (default: a lean HTTP/1.1 client on net/tls sockets) or undici
+  --dispatch D         precise (default: wake on time to the microsecond, spinning up to 1.5 ms
+                       before each due time) or timer (millisecond timers: less CPU, ~1 ms late)
 run:
-  --workers N          generator threads (default 1)
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
   --out FILE           run file (default .perfloop/runs/<id>.json)
   --report             also write the HTML report beside the run file
@@ -76,6 +81,8 @@ const options = {
   budget: { type: 'string' },
   baseline: { type: 'string' },
   workers: { type: 'string' },
+  transport: { type: 'string' },
+  dispatch: { type: 'string' },
   segment: { type: 'string' },
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
@@ -125,29 +132,61 @@ function traceSampleRate(values: RunFlags): number {
   return rate;
 }
 
-/** Runs until done or until SIGINT/SIGTERM; a second signal exits at once. */
-async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<RunFile> {
+/**
+ * Ctrl-C (or SIGTERM) while a run is on: the first stops the schedule and lets in-flight requests finish
+ * for a moment; the second ends at once with what has arrived. Neither discards: the run file is written.
+ */
+function interruptions(): { stop: AbortController; force: AbortController; release: () => void } {
   const stop = new AbortController();
+  const force = new AbortController();
   const onSignal = (): void => {
-    if (stop.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: finishing in-flight requests and writing the run file (Ctrl-C again to abort)\n');
+    if (stop.signal.aborted) {
+      process.stderr.write('\nstopping now: writing the run file with what was measured\n');
+      force.abort();
+      return;
+    }
+    process.stderr.write('\nstopping: in-flight requests get a moment to finish, then the run file is written (Ctrl-C again to stop now)\n');
     stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return {
+    stop,
+    force,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function transportOf(values: RunFlags): TransportKind {
+  const transport = values.transport ?? 'socket';
+  if (transport !== 'socket' && transport !== 'undici') throw badInput('--transport', `must be socket or undici, got "${transport}"`);
+  return transport;
+}
+
+function spinWindowOf(values: RunFlags): number {
+  const dispatch = values.dispatch ?? 'precise';
+  if (dispatch !== 'precise' && dispatch !== 'timer') throw badInput('--dispatch', `must be precise or timer, got "${dispatch}"`);
+  return dispatch === 'precise' ? DEFAULT_SPIN_WINDOW_US : 0;
+}
+
+async function runWithProgress(scenario: Scenario, values: RunFlags, signals: { stop: AbortController; force: AbortController }): Promise<RunFile> {
   const progress = values.quiet ? undefined : progressDisplay();
   try {
     return await runLoad(scenario, {
       workers: positiveInteger(values.workers, '--workers', 1),
       ...(values.segment !== undefined ? { segment: parseSegment(values.segment, '--segment', badInput) } : {}),
-      signal: stop.signal,
+      signal: signals.stop.signal,
+      forceSignal: signals.force.signal,
       traceSampleRate: traceSampleRate(values),
+      transport: transportOf(values),
+      spinWindowUs: spinWindowOf(values),
       ...(progress ? { onInterval: (interval) => progress.onInterval(interval) } : {}),
     });
   } finally {
     progress?.finish();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -166,12 +205,17 @@ export const runCommand: Command = {
     const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
     // The receiver starts before the load so no span of the first requests is missed.
     const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
+    transportOf(values);
+    spinWindowOf(values);
     let run: RunFile;
     let analysis: TraceAnalysis | undefined;
+    const signals = interruptions();
     try {
-      run = await runInterruptibly(scenario, values);
-      if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver));
+      run = await runWithProgress(scenario, values, signals);
+      // A Ctrl-C while spans are still arriving ends the wait; the spans received so far are analysed.
+      if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver, { signal: signals.stop.signal }));
     } finally {
+      signals.release();
       await receiver?.close();
     }
     const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);

@@ -1,0 +1,120 @@
+/**
+ * Intervals as they leave a generator thread: counters and histogram buckets in transferable buffers, no
+ * encoding. The main thread assembles them — across worker threads — into the run file's encoded
+ * intervals (`IntervalAssembler`), so the thread that keeps the schedule never encodes or merges.
+ */
+import type { ErrorKind, Interval, RequestStats } from '../core/run-file.js';
+import { emptyAggregate, type RequestAggregate } from '../core/run-aggregate.js';
+import { LatencyHistogram } from '../histogram/latency-histogram.js';
+import type { IntervalGrid } from './interval-plan.js';
+
+export interface RawRequestStats {
+  count: number;
+  ok: number;
+  statuses: Record<string, number>;
+  errors: Partial<Record<ErrorKind, number>>;
+  bytesReceived: number;
+  /** `LatencyHistogram.toSparse()` form. */
+  latency: Float64Array;
+  serviceTime: Float64Array;
+}
+
+export interface RawInterval {
+  /** Index in the run's interval grid. */
+  index: number;
+  durationMs: number;
+  scheduled: number;
+  sent: number;
+  scheduleLag: Float64Array;
+  requests: Record<string, RawRequestStats>;
+}
+
+/** The buffers to transfer (not copy) when posting raw intervals to another thread. */
+export function transferablesOf(raws: readonly RawInterval[]): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const raw of raws) {
+    buffers.push(raw.scheduleLag.buffer as ArrayBuffer);
+    for (const stats of Object.values(raw.requests)) buffers.push(stats.latency.buffer as ArrayBuffer, stats.serviceTime.buffer as ArrayBuffer);
+  }
+  return buffers;
+}
+
+interface Pending {
+  durationMs: number;
+  scheduled: number;
+  sent: number;
+  scheduleLag: LatencyHistogram;
+  requests: Map<string, RequestAggregate>;
+  sources: number;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number | undefined>): void {
+  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + (value ?? 0);
+}
+
+/**
+ * Adds the raw intervals of `sources` generator threads; an interval is complete (encoded and reported) once
+ * every source has delivered it — each source seals its intervals in order.
+ */
+export class IntervalAssembler {
+  private readonly pending = new Map<number, Pending>();
+  private readonly done: Interval[] = [];
+
+  constructor(
+    private readonly grid: IntervalGrid,
+    private readonly sources: number,
+    private readonly onInterval?: (interval: Interval) => void,
+  ) {}
+
+  add(raw: RawInterval): void {
+    let pending = this.pending.get(raw.index);
+    if (!pending) {
+      pending = { durationMs: 0, scheduled: 0, sent: 0, scheduleLag: LatencyHistogram.empty(), requests: new Map(), sources: 0 };
+      this.pending.set(raw.index, pending);
+    }
+    // The last interval stretches over each thread's drain: the longest stands for all.
+    pending.durationMs = Math.max(pending.durationMs, raw.durationMs);
+    pending.scheduled += raw.scheduled;
+    pending.sent += raw.sent;
+    pending.scheduleLag.addSparse(raw.scheduleLag);
+    for (const [name, stats] of Object.entries(raw.requests)) {
+      let aggregate = pending.requests.get(name);
+      if (!aggregate) pending.requests.set(name, (aggregate = emptyAggregate()));
+      aggregate.count += stats.count;
+      aggregate.ok += stats.ok;
+      aggregate.bytesReceived += stats.bytesReceived;
+      addCounts(aggregate.statuses, stats.statuses);
+      addCounts(aggregate.errors as Record<string, number>, stats.errors);
+      aggregate.latency.addSparse(stats.latency);
+      aggregate.serviceTime.addSparse(stats.serviceTime);
+    }
+    if (++pending.sources === this.sources) this.complete(raw.index, pending);
+  }
+
+  private complete(index: number, pending: Pending): void {
+    this.pending.delete(index);
+    const planned = this.grid.at(index);
+    if (!planned) return;
+    const requests: Record<string, RequestStats> = {};
+    for (const [name, aggregate] of pending.requests) {
+      requests[name] = {
+        count: aggregate.count,
+        ok: aggregate.ok,
+        statuses: aggregate.statuses,
+        errors: aggregate.errors,
+        bytesReceived: aggregate.bytesReceived,
+        latency: aggregate.latency.encode(),
+        serviceTime: aggregate.serviceTime.encode(),
+      };
+    }
+    const interval: Interval = { ...planned, durationMs: pending.durationMs, scheduled: pending.scheduled, sent: pending.sent, requests, scheduleLag: pending.scheduleLag.encode() };
+    this.done.push(interval);
+    this.onInterval?.(interval);
+  }
+
+  /** Completes what some source did not deliver (an interrupted run) and returns every interval in time order. */
+  finish(): Interval[] {
+    for (const [index, pending] of [...this.pending].sort((a, b) => a[0] - b[0])) this.complete(index, pending);
+    return this.done.sort((a, b) => a.startMs - b.startMs);
+  }
+}

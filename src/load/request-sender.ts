@@ -1,0 +1,31 @@
+/**
+ * The contract between the segment runner and a transport. The runner numbers each in-flight request by a
+ * slot; the transport reports the slot back exactly once with the outcome, through the same `done` function
+ * every time, so sending a request allocates no closure.
+ */
+import type { ErrorKind } from '../core/run-file.js';
+
+export interface SendResult {
+  /** When the request was written to a connection (µs, transport clock); the dispatch time when never written. */
+  sentUs: number;
+  /** False when the request never reached a connection (e.g. connection refused). */
+  written: boolean;
+  endUs: number;
+  /** 0 when no response arrived. */
+  status: number;
+  error?: ErrorKind;
+  bytesReceived: number;
+}
+
+export type SendDone = (slot: number, result: SendResult) => void;
+
+export interface RequestSender {
+  /**
+   * Sends request `requestIndex` of the scenario (to `path` when given: a rendered URL template) with this
+   * `traceparent`; calls `done(slot, result)` exactly once.
+   */
+  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void;
+  /** Opens connections ahead of the schedule so connection set-up is not charged to the first requests. */
+  warm?(): Promise<void>;
+  close(): Promise<void>;
+}
