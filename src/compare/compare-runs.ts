@@ -10,9 +10,9 @@
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import { emptyAggregate, errorCount, measuredIntervals, measuredMs, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
+import { aggregateDecoded, decodeIntervals, emptyAggregate, errorCount, measuredIntervals, measuredMs, mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
 import type { RunFile } from '../core/run-file.js';
-import { LatencyHistogram, type HistogramBucket } from '../histogram/latency-histogram.js';
+import type { HistogramBucket } from '../histogram/latency-histogram.js';
 import { blockBootstrapPercentileDifferences } from './block-bootstrap.js';
 import { bootstrapPercentileDifferences } from './bootstrap.js';
 import { distributionOf, percentileOf, type BucketDistribution } from './bucket-distribution.js';
@@ -86,31 +86,11 @@ interface RunAggregates {
   intervalBuckets: Map<string, HistogramBucket[]>[];
 }
 
-/**
- * One pass over a run's measured intervals: each latency histogram is decoded once and used both for the merged
- * aggregates and for the interval's bucket list (service-time histograms are not needed here and stay encoded).
- */
+/** A run's measured intervals decoded once: the merged aggregates and each interval's bucket list. */
 function runAggregatesOf(run: RunFile): RunAggregates {
-  const total = emptyAggregate();
-  const byRequest = new Map<string, RequestAggregate>();
-  const intervalBuckets: Map<string, HistogramBucket[]>[] = [];
-  for (const interval of measuredIntervals(run.intervals)) {
-    const buckets = new Map<string, HistogramBucket[]>();
-    for (const [name, stats] of Object.entries(interval.requests)) {
-      const latency = LatencyHistogram.decode(stats.latency);
-      buckets.set(name, latency.buckets());
-      let aggregate = byRequest.get(name);
-      if (!aggregate) byRequest.set(name, (aggregate = emptyAggregate()));
-      for (const into of [aggregate, total]) {
-        into.count += stats.count;
-        into.ok += stats.ok;
-        for (const [kind, n] of Object.entries(stats.errors) as [keyof RequestAggregate['errors'], number][]) into.errors[kind] = (into.errors[kind] ?? 0) + n;
-        into.latency.add(latency);
-      }
-    }
-    intervalBuckets.push(buckets);
-  }
-  return { aggregates: { total, byRequest }, measuredMs: measuredMs(run.intervals), intervalBuckets };
+  const decoded = decodeIntervals(measuredIntervals(run.intervals));
+  const intervalBuckets = decoded.map(({ requests }) => new Map([...requests].map(([name, aggregate]) => [name, aggregate.latency.buckets()])));
+  return { aggregates: aggregateDecoded(decoded), measuredMs: measuredMs(run.intervals), intervalBuckets };
 }
 
 const runAggregates = (runs: readonly RunFile[]): RunAggregates[] => runs.map(runAggregatesOf);

@@ -19,28 +19,82 @@ export function emptyAggregate(): RequestAggregate {
   return { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: LatencyHistogram.empty(), serviceTime: LatencyHistogram.empty() };
 }
 
-function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void {
-  for (const [key, value] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + value;
+/** The counters of a request's results (everything but the histograms), in whatever form they travel. */
+export type RequestCounters = Pick<RequestAggregate, 'count' | 'ok' | 'bytesReceived' | 'statuses' | 'errors'>;
+
+/** Adds counters: the one place where results of the same request are summed (histograms add beside it). */
+export function addCounters(into: RequestCounters, from: RequestCounters): void {
+  into.count += from.count;
+  into.ok += from.ok;
+  into.bytesReceived += from.bytesReceived;
+  for (const [status, n] of Object.entries(from.statuses)) into.statuses[status] = (into.statuses[status] ?? 0) + n;
+  for (const [kind, n] of Object.entries(from.errors) as [ErrorKind, number][]) into.errors[kind] = (into.errors[kind] ?? 0) + n;
 }
 
 export function addStats(into: RequestAggregate, stats: RequestStats): void {
-  into.count += stats.count;
-  into.ok += stats.ok;
-  into.bytesReceived += stats.bytesReceived;
-  addCounts(into.statuses, stats.statuses);
-  addCounts(into.errors, stats.errors);
+  addCounters(into, stats);
   into.latency.add(LatencyHistogram.decode(stats.latency));
   into.serviceTime.add(LatencyHistogram.decode(stats.serviceTime));
 }
 
 export function mergeAggregates(into: RequestAggregate, from: RequestAggregate): void {
-  into.count += from.count;
-  into.ok += from.ok;
-  into.bytesReceived += from.bytesReceived;
-  addCounts(into.statuses, from.statuses);
-  addCounts(into.errors, from.errors);
+  addCounters(into, from);
   into.latency.add(from.latency);
   into.serviceTime.add(from.serviceTime);
+}
+
+/** The encoded form of an aggregate, as intervals store it. */
+export function encodeAggregate(aggregate: RequestAggregate): RequestStats {
+  return {
+    count: aggregate.count,
+    ok: aggregate.ok,
+    statuses: aggregate.statuses,
+    errors: aggregate.errors,
+    bytesReceived: aggregate.bytesReceived,
+    latency: aggregate.latency.encode(),
+    serviceTime: aggregate.serviceTime.encode(),
+  };
+}
+
+/** An interval with its histograms decoded once: decoding dominates every view's cost. */
+export interface DecodedInterval {
+  interval: Interval;
+  /** Request name → counters and decoded histograms. */
+  requests: Map<string, RequestAggregate>;
+  scheduleLag: LatencyHistogram;
+}
+
+export function decodeIntervals(intervals: readonly Interval[]): DecodedInterval[] {
+  return intervals.map((interval) => {
+    const requests = new Map<string, RequestAggregate>();
+    for (const [name, stats] of Object.entries(interval.requests)) {
+      const aggregate = emptyAggregate();
+      addStats(aggregate, stats);
+      requests.set(name, aggregate);
+    }
+    return { interval, requests, scheduleLag: LatencyHistogram.decode(interval.scheduleLag) };
+  });
+}
+
+/** Per-request and total aggregates over the measured (non-warm-up) decoded intervals. */
+export function aggregateDecoded(decoded: readonly DecodedInterval[]): { total: RequestAggregate; byRequest: Map<string, RequestAggregate> } {
+  const byRequest = new Map<string, RequestAggregate>();
+  for (const { interval, requests } of decoded) {
+    if (interval.warmup) continue;
+    for (const [name, from] of requests) {
+      let aggregate = byRequest.get(name);
+      if (!aggregate) byRequest.set(name, (aggregate = emptyAggregate()));
+      mergeAggregates(aggregate, from);
+    }
+  }
+  const total = emptyAggregate();
+  for (const aggregate of byRequest.values()) mergeAggregates(total, aggregate);
+  return { total, byRequest };
+}
+
+/** Schedule-lag histogram over the measured decoded intervals. */
+export function scheduleLagDecoded(decoded: readonly DecodedInterval[]): LatencyHistogram {
+  return LatencyHistogram.merge(decoded.filter((entry) => !entry.interval.warmup).map((entry) => entry.scheduleLag));
 }
 
 export const errorCount = (aggregate: Pick<RequestAggregate, 'errors'>): number =>
@@ -53,17 +107,7 @@ export const measuredMs = (intervals: readonly Interval[]): number =>
 
 /** Per-request and total aggregates over the measured intervals. */
 export function aggregateIntervals(intervals: readonly Interval[]): { total: RequestAggregate; byRequest: Map<string, RequestAggregate> } {
-  const total = emptyAggregate();
-  const byRequest = new Map<string, RequestAggregate>();
-  for (const interval of measuredIntervals(intervals)) {
-    for (const [name, stats] of Object.entries(interval.requests)) {
-      let aggregate = byRequest.get(name);
-      if (!aggregate) byRequest.set(name, (aggregate = emptyAggregate()));
-      addStats(aggregate, stats);
-    }
-  }
-  for (const aggregate of byRequest.values()) mergeAggregates(total, aggregate);
-  return { total, byRequest };
+  return aggregateDecoded(decodeIntervals(measuredIntervals(intervals)));
 }
 
 export function summarizeAggregate(aggregate: RequestAggregate, durationMs: number): RequestSummary {
@@ -92,4 +136,31 @@ export function summarizeIntervals(intervals: readonly Interval[]): RunSummary {
 /** Schedule-lag histogram over the measured intervals. */
 export function scheduleLagOf(run: { intervals: readonly Interval[] }): LatencyHistogram {
   return LatencyHistogram.merge(measuredIntervals(run.intervals).map((interval) => LatencyHistogram.decode(interval.scheduleLag)));
+}
+
+/** Exact merge of intervals of the same grid slot (worker threads, or segments from several machines). */
+export function mergeIntervals(intervals: readonly Interval[]): Interval | undefined {
+  const [first] = intervals;
+  if (!first) return undefined;
+  const requests = new Map<string, RequestAggregate>();
+  const scheduleLag = LatencyHistogram.empty();
+  for (const interval of intervals) {
+    scheduleLag.add(LatencyHistogram.decode(interval.scheduleLag));
+    for (const [name, stats] of Object.entries(interval.requests)) {
+      let aggregate = requests.get(name);
+      if (!aggregate) requests.set(name, (aggregate = emptyAggregate()));
+      addStats(aggregate, stats);
+    }
+  }
+  return {
+    startMs: first.startMs,
+    // The last interval stretches over each part's drain: the longest stands for all.
+    durationMs: Math.max(...intervals.map((interval) => interval.durationMs)),
+    phase: first.phase,
+    warmup: intervals.every((interval) => interval.warmup),
+    scheduled: intervals.reduce((sum, interval) => sum + interval.scheduled, 0),
+    sent: intervals.reduce((sum, interval) => sum + interval.sent, 0),
+    requests: Object.fromEntries([...requests].map(([name, aggregate]) => [name, encodeAggregate(aggregate)])),
+    scheduleLag: scheduleLag.encode(),
+  };
 }

@@ -4,7 +4,7 @@
  * intervals (`IntervalAssembler`), so the thread that keeps the schedule never encodes or merges.
  */
 import type { ErrorKind, Interval, RequestStats } from '../core/run-file.js';
-import { emptyAggregate, type RequestAggregate } from '../core/run-aggregate.js';
+import { addCounters, emptyAggregate, encodeAggregate, type RequestAggregate } from '../core/run-aggregate.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { IntervalGrid } from './interval-plan.js';
 
@@ -48,10 +48,6 @@ interface Pending {
   sources: number;
 }
 
-function addCounts(into: Record<string, number>, from: Record<string, number | undefined>): void {
-  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + (value ?? 0);
-}
-
 /**
  * Adds the raw intervals of `sources` generator threads; an interval is complete (encoded and reported) once
  * every source has delivered it — each source seals its intervals in order.
@@ -80,11 +76,7 @@ export class IntervalAssembler {
     for (const [name, stats] of Object.entries(raw.requests)) {
       let aggregate = pending.requests.get(name);
       if (!aggregate) pending.requests.set(name, (aggregate = emptyAggregate()));
-      aggregate.count += stats.count;
-      aggregate.ok += stats.ok;
-      aggregate.bytesReceived += stats.bytesReceived;
-      addCounts(aggregate.statuses, stats.statuses);
-      addCounts(aggregate.errors as Record<string, number>, stats.errors);
+      addCounters(aggregate, stats);
       aggregate.latency.addSparse(stats.latency);
       aggregate.serviceTime.addSparse(stats.serviceTime);
     }
@@ -96,17 +88,7 @@ export class IntervalAssembler {
     const planned = this.grid.at(index);
     if (!planned) return;
     const requests: Record<string, RequestStats> = {};
-    for (const [name, aggregate] of pending.requests) {
-      requests[name] = {
-        count: aggregate.count,
-        ok: aggregate.ok,
-        statuses: aggregate.statuses,
-        errors: aggregate.errors,
-        bytesReceived: aggregate.bytesReceived,
-        latency: aggregate.latency.encode(),
-        serviceTime: aggregate.serviceTime.encode(),
-      };
-    }
+    for (const [name, aggregate] of pending.requests) requests[name] = encodeAggregate(aggregate);
     const interval: Interval = { ...planned, durationMs: pending.durationMs, scheduled: pending.scheduled, sent: pending.sent, requests, scheduleLag: pending.scheduleLag.encode() };
     this.done.push(interval);
     this.onInterval?.(interval);

@@ -4,7 +4,8 @@
  * (raw-interval.ts) and their histograms are reset and reused, so memory stays flat however long the run
  * and sealing costs the generator's thread no encoding and no fresh garbage.
  */
-import type { ErrorKind, TraceSample } from '../core/run-file.js';
+import { mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
+import type { TraceSample } from '../core/run-file.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { IntervalGrid } from './interval-plan.js';
 import type { RawInterval, RawRequestStats } from './raw-interval.js';
@@ -16,20 +17,10 @@ export interface Outcome extends SendResult {
   intendedUs: number;
 }
 
-interface RequestAccumulator {
-  count: number;
-  ok: number;
-  statuses: Record<string, number>;
-  errors: Partial<Record<ErrorKind, number>>;
-  bytesReceived: number;
-  latency: LatencyHistogram;
-  serviceTime: LatencyHistogram;
-}
-
 interface IntervalAccumulator {
   scheduled: number;
   sent: number;
-  requests: Map<string, RequestAccumulator>;
+  requests: Map<string, RequestAggregate>;
   scheduleLag: LatencyHistogram;
 }
 
@@ -171,17 +162,8 @@ export class Recorder {
     into.scheduleLag.add(from.scheduleLag);
     for (const [name, stats] of from.requests) {
       const target = into.requests.get(name);
-      if (!target) {
-        into.requests.set(name, stats);
-        continue;
-      }
-      target.count += stats.count;
-      target.ok += stats.ok;
-      target.bytesReceived += stats.bytesReceived;
-      for (const [status, count] of Object.entries(stats.statuses)) target.statuses[status] = (target.statuses[status] ?? 0) + count;
-      for (const [kind, count] of Object.entries(stats.errors) as [ErrorKind, number][]) target.errors[kind] = (target.errors[kind] ?? 0) + count;
-      target.latency.add(stats.latency);
-      target.serviceTime.add(stats.serviceTime);
+      if (target) mergeAggregates(target, stats);
+      else into.requests.set(name, stats);
     }
   }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { writeReport } from '../../src/report/html-report-writer.js';
 import { timelineOf } from '../../src/report/html/run-timeline.js';
-import { aggregateDecoded, decodeIntervals } from '../../src/report/html/decoded-run.js';
+import { aggregateDecoded, decodeIntervals } from '../../src/core/run-aggregate.js';
 import { aggregateIntervals } from '../../src/core/run-aggregate.js';
 import { spectrumOf } from '../../src/report/html/latency-spectrum.js';
 import { penaltyReachedAt, uslThroughput } from '../../src/report/html/sweep-section.js';
@@ -191,7 +191,7 @@ test('writeReport and `perfloop report` write one file from run and sweep files'
 
 test('aggregates from decoded intervals equal the core aggregates', () => {
   const run = goldenRun();
-  const mine = aggregateDecoded(decodeIntervals(run));
+  const mine = aggregateDecoded(decodeIntervals(run.intervals));
   const core = aggregateIntervals(run.intervals);
   for (const [name, expected] of [['total', core.total], ...core.byRequest] as const) {
     const actual = name === 'total' ? mine.total : mine.byRequest.get(name)!;

@@ -6,7 +6,7 @@
 import { errorCount } from '../../core/run-aggregate.js';
 import type { RunFile } from '../../core/run-file.js';
 import { LatencyHistogram } from '../../histogram/latency-histogram.js';
-import { decodeIntervals, type DecodedInterval } from './decoded-run.js';
+import { decodeIntervals, type DecodedInterval } from '../../core/run-aggregate.js';
 
 export interface TimelineBucket {
   /** Bucket start, ms since the run's start. */
@@ -66,7 +66,7 @@ function bucketOf(group: readonly DecodedInterval[]): TimelineBucket {
       count += stats.count;
       errors += errorCount(stats);
     }
-    for (const histogram of decoded.latency.values()) latency.add(histogram);
+    for (const aggregate of decoded.requests.values()) latency.add(aggregate.latency);
   }
   const first = group[0]?.interval;
   return {
@@ -92,5 +92,5 @@ export function timelineOfDecoded(decoded: readonly DecodedInterval[], maxBucket
 }
 
 export function timelineOf(run: Pick<RunFile, 'intervals'>, maxBuckets = DEFAULT_MAX_BUCKETS): TimelineBucket[] {
-  return timelineOfDecoded(decodeIntervals(run), maxBuckets);
+  return timelineOfDecoded(decodeIntervals(run.intervals), maxBuckets);
 }

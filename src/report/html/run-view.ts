@@ -5,7 +5,7 @@
 import { measuredMs, type RequestAggregate } from '../../core/run-aggregate.js';
 import type { RunFile } from '../../core/run-file.js';
 import type { LatencyHistogram } from '../../histogram/latency-histogram.js';
-import { aggregateDecoded, decodeIntervals, scheduleLagDecoded } from './decoded-run.js';
+import { aggregateDecoded, decodeIntervals, scheduleLagDecoded } from '../../core/run-aggregate.js';
 import { timelineOfDecoded, type TimelineBucket } from './run-timeline.js';
 
 export interface RunView {
@@ -22,7 +22,7 @@ export interface RunView {
 }
 
 export function runViewOf(run: RunFile, index: number, maxBuckets?: number): RunView {
-  const decoded = decodeIntervals(run);
+  const decoded = decodeIntervals(run.intervals);
   const { total, byRequest } = aggregateDecoded(decoded);
   return {
     run,
