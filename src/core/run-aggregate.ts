@@ -19,6 +19,14 @@ export function emptyAggregate(): RequestAggregate {
   return { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: LatencyHistogram.empty(), serviceTime: LatencyHistogram.empty() };
 }
 
+/** One interval being added up: its counters, each request's aggregate and the generator's lag. */
+export interface IntervalAggregate {
+  scheduled: number;
+  sent: number;
+  requests: Map<string, RequestAggregate>;
+  scheduleLag: LatencyHistogram;
+}
+
 /** The counters of a request's results (everything but the histograms), in whatever form they travel. */
 export type RequestCounters = Pick<RequestAggregate, 'count' | 'ok' | 'bytesReceived' | 'statuses' | 'errors'>;
 

@@ -3,17 +3,12 @@
  * encoding. The main thread assembles them — across worker threads — into the run file's encoded
  * intervals (`IntervalAssembler`), so the thread that keeps the schedule never encodes or merges.
  */
-import type { ErrorKind, Interval, RequestStats } from '../core/run-file.js';
-import { addCounters, emptyAggregate, encodeAggregate, type RequestAggregate } from '../core/run-aggregate.js';
+import type { Interval, RequestStats } from '../core/run-file.js';
+import { addCounters, emptyAggregate, encodeAggregate, type IntervalAggregate, type RequestCounters } from '../core/run-aggregate.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { IntervalGrid } from './interval-plan.js';
 
-export interface RawRequestStats {
-  count: number;
-  ok: number;
-  statuses: Record<string, number>;
-  errors: Partial<Record<ErrorKind, number>>;
-  bytesReceived: number;
+export interface RawRequestStats extends RequestCounters {
   /** `LatencyHistogram.toSparse()` form. */
   latency: Float64Array;
   serviceTime: Float64Array;
@@ -39,12 +34,9 @@ export function transferablesOf(raws: readonly RawInterval[]): ArrayBuffer[] {
   return buffers;
 }
 
-interface Pending {
+interface Pending extends IntervalAggregate {
   durationMs: number;
-  scheduled: number;
-  sent: number;
-  scheduleLag: LatencyHistogram;
-  requests: Map<string, RequestAggregate>;
+  /** How many generator threads have delivered this interval. */
   sources: number;
 }
 

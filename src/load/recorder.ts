@@ -4,7 +4,7 @@
  * (raw-interval.ts) and their histograms are reset and reused, so memory stays flat however long the run
  * and sealing costs the generator's thread no encoding and no fresh garbage.
  */
-import { mergeAggregates, type RequestAggregate } from '../core/run-aggregate.js';
+import { mergeAggregates, type IntervalAggregate } from '../core/run-aggregate.js';
 import type { TraceSample } from '../core/run-file.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { IntervalGrid } from './interval-plan.js';
@@ -17,15 +17,8 @@ export interface Outcome extends SendResult {
   intendedUs: number;
 }
 
-interface IntervalAccumulator {
-  scheduled: number;
-  sent: number;
-  requests: Map<string, RequestAggregate>;
-  scheduleLag: LatencyHistogram;
-}
-
 export class Recorder {
-  private readonly open = new Map<number, IntervalAccumulator>();
+  private readonly open = new Map<number, IntervalAggregate>();
   private sealedUpTo = 0;
   private readonly samples: TraceSample[] = [];
   private samplesSeen = 0;
@@ -41,13 +34,13 @@ export class Recorder {
     return this.spare.pop() ?? LatencyHistogram.empty();
   }
 
-  private accumulator(atUs: number): IntervalAccumulator {
+  private accumulator(atUs: number): IntervalAggregate {
     // Late events for an interval already sealed go to the oldest open one rather than being lost;
     // events after the grid's end (requests drained after the schedule) belong to the last interval.
     return this.accumulatorAt(Math.min(this.grid.length - 1, Math.max(this.sealedUpTo, this.grid.indexAt(atUs / 1000))));
   }
 
-  private accumulatorAt(index: number): IntervalAccumulator {
+  private accumulatorAt(index: number): IntervalAggregate {
     let accumulator = this.open.get(index);
     if (!accumulator) {
       accumulator = { scheduled: 0, sent: 0, requests: new Map(), scheduleLag: this.histogram() };
@@ -156,7 +149,7 @@ export class Recorder {
     return sparse;
   }
 
-  private foldInto(into: IntervalAccumulator, from: IntervalAccumulator): void {
+  private foldInto(into: IntervalAggregate, from: IntervalAggregate): void {
     into.scheduled += from.scheduled;
     into.sent += from.sent;
     into.scheduleLag.add(from.scheduleLag);
