@@ -15,12 +15,12 @@ import type { Scenario } from '../../load/scenario.js';
 import { writeReport } from '../../report/html-report-writer.js';
 import { renderRunSummary } from '../../report/terminal-summary.js';
 import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
-import { startReceiver } from '../../trace/receiver.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { progressDisplay } from '../progress.js';
+import { checkRunFlags, checkRunOutputs, startRunReceiver } from '../run-preflight.js';
 
 const usage = `usage: perfloop run URL [--rate R | --users N] [--duration 30s] [options]
        perfloop run scenario.yaml [options]
@@ -160,12 +160,14 @@ export const runCommand: Command = {
     const [target, ...extra] = positionals;
     if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
+    checkRunFlags(target, values);
     const scenario = await scenarioFromTarget(target, values);
     // Budget and baseline are read before the load so bad input fails fast.
     const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
     const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
+    checkRunOutputs(values);
     // The receiver starts before the load so no span of the first requests is missed.
-    const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
+    const receiver = values.traces ? await startRunReceiver(values) : undefined;
     let run: RunFile;
     let analysis: TraceAnalysis | undefined;
     try {

@@ -5,6 +5,8 @@
 import { isScenarioFile, readScenarioFile } from '../../load/scenario-file.js';
 import { dirname, join, relative } from 'node:path';
 import { badInput } from '../../core/errors.js';
+import { checkOutputPath } from '../../core/output-path.js';
+import { checkWorkers } from '../../load/scenario-limits.js';
 import { writeJsonAtomic, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
 import { parseDurationMs } from '../../core/units.js';
@@ -78,6 +80,10 @@ export const sweepCommand: Command = {
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
     const modes = [values.concurrency, values.rates, values.slo].filter((value) => value !== undefined).length;
     if (modes !== 1) throw badInput('--concurrency', 'give exactly one of --concurrency, --rates or --slo');
+    // Up front: flags that would be ignored or exceed a limit, and the output directory (before any step runs).
+    if (values['think-time'] !== undefined && values.concurrency === undefined) throw badInput('--think-time', 'only with --concurrency (closed model): open-model arrivals never wait for a response');
+    if (values.workers !== undefined) checkWorkers(positiveInteger(values.workers, '--workers'), '--workers');
+    checkOutputPath(values.out ?? join('.perfloop', 'sweeps', 'sweep.json'));
     const stepDurationMs = parseDurationMs(values['step-duration'] ?? '10s', '--step-duration');
     if (stepDurationMs <= 0) throw badInput('--step-duration', 'must be longer than 0');
     const settings: SweepSettings = {
