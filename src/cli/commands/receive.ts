@@ -42,43 +42,47 @@ export async function saveSpans(outPath: string, spans: readonly Span[]): Promis
   }
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+/**
+ * One SIGINT/SIGTERM handler for the whole command, installed before listening and kept until the spans are
+ * saved: the first signal asks to stop, later ones are answered, not obeyed (exiting mid-save would lose every
+ * span). Never removing it in between leaves no moment where a signal meets the default action and kills us.
+ */
+function signalGate(): { stopRequested: Promise<void>; saving(): void; release(): void } {
+  let requestStop = (): void => undefined;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  let state: 'receiving' | 'stopping' | 'saving' = 'receiving';
+  const onSignal = (): void => {
+    if (state === 'receiving') {
+      state = 'stopping';
+      requestStop();
+    } else process.stderr.write('saving spans — please wait (the file is written whole or not at all)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stopRequested,
+    saving: () => (state = 'saving'),
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 async function stopAndSave(receiver: TraceReceiver, outPath: string): Promise<number> {
-  // Further Ctrl-Cs while saving are answered, not obeyed: exiting now would lose every span.
-  const patience = (): void => {
-    process.stderr.write('saving spans — please wait (the file is written whole or not at all)\n');
-  };
-  process.on('SIGINT', patience);
-  process.on('SIGTERM', patience);
-  try {
-    await receiver.close();
-    const spans = receiver.spans();
-    const saved = await saveSpans(outPath, spans);
-    const stats = receiver.stats();
-    const budget = receiver.budgetStats();
-    if (saved.error) {
-      process.stderr.write(`perfloop receive: ${saved.error.message}\n  the ${spans.length} spans were saved to ${saved.path} instead\n`);
-    }
-    process.stdout.write(
-      `received ${stats.spansReceived} spans in ${stats.requestsAccepted} requests (${stats.spansDropped} dropped, ${stats.requestsRejected} requests rejected${budget.requestsOverBudget > 0 ? `, ${budget.requestsOverBudget} over the byte budget` : ''}); wrote ${spans.length} spans to ${saved.path}\n`,
-    );
-    if (spans.length > 0) process.stdout.write(`\n${renderFindings(analyzeTraces(spans))}\n`);
-    return saved.error ? (isPerfloopError(saved.error) && saved.error.code === 'IO' ? 4 : 3) : 0;
-  } finally {
-    process.off('SIGINT', patience);
-    process.off('SIGTERM', patience);
+  await receiver.close();
+  const spans = receiver.spans();
+  const saved = await saveSpans(outPath, spans);
+  const stats = receiver.stats();
+  const budget = receiver.budgetStats();
+  if (saved.error) {
+    process.stderr.write(`perfloop receive: ${saved.error.message}\n  the ${spans.length} spans were saved to ${saved.path} instead\n`);
   }
+  process.stdout.write(
+    `received ${stats.spansReceived} spans in ${stats.requestsAccepted} requests (${stats.spansDropped} dropped, ${stats.requestsRejected} requests rejected${budget.requestsOverBudget > 0 ? `, ${budget.requestsOverBudget} over the byte budget` : ''}); wrote ${spans.length} spans to ${saved.path}\n`,
+  );
+  if (spans.length > 0) process.stdout.write(`\n${renderFindings(analyzeTraces(spans))}\n`);
+  return saved.error ? (isPerfloopError(saved.error) && saved.error.code === 'IO' ? 4 : 3) : 0;
 }
 
 export const receiveCommand: Command = {
@@ -116,19 +120,25 @@ export const receiveCommand: Command = {
     const host = values.host ?? '127.0.0.1';
     // Before listening: spans received into a path that cannot be written would be lost at the end.
     checkOutputPath(outPath);
-    let receiver: TraceReceiver;
+    const gate = signalGate();
     try {
-      receiver = await startReceiver({ host, port, maxSpans, maxHeldBytes: Math.floor(maxHeldMib * 1024 * 1024) });
-    } catch (error) {
-      throw listenError(error, host, port);
+      let receiver: TraceReceiver;
+      try {
+        receiver = await startReceiver({ host, port, maxSpans, maxHeldBytes: Math.floor(maxHeldMib * 1024 * 1024) });
+      } catch (error) {
+        throw listenError(error, host, port);
+      }
+      if (!isLoopback(host)) {
+        process.stderr.write(
+          `warning: listening on ${terminalSafe(host)}, not loopback: anyone who can reach this machine on port ${receiver.port} can send spans (there is no authentication)\n`,
+        );
+      }
+      process.stdout.write(`receiving OTLP/HTTP traces at ${receiver.url}/v1/traces (Ctrl-C to stop)\n`);
+      await gate.stopRequested;
+      gate.saving();
+      return await stopAndSave(receiver, outPath);
+    } finally {
+      gate.release();
     }
-    if (!isLoopback(host)) {
-      process.stderr.write(
-        `warning: listening on ${terminalSafe(host)}, not loopback: anyone who can reach this machine on port ${receiver.port} can send spans (there is no authentication)\n`,
-      );
-    }
-    process.stdout.write(`receiving OTLP/HTTP traces at ${receiver.url}/v1/traces (Ctrl-C to stop)\n`);
-    await waitForSignal();
-    return stopAndSave(receiver, outPath);
   },
 };
