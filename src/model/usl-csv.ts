@@ -55,7 +55,8 @@ export function readUslCsv(text: string, source: string): UslCsv {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const field = `${source}:${index + 1}`;
-    const cells = line.split(/\s*[,;\t]\s*|\s+/).filter(Boolean);
+    // Spaces separate cells only when nothing else does, so a header cell like "p99 (ms)" stays whole.
+    const cells = (/[,;\t]/.test(line) ? line.split(/\s*[,;\t]\s*/) : line.split(/\s+/)).filter(Boolean);
     if (columns === undefined) {
       if (!cells.every((cell) => Number.isFinite(Number(cell)))) {
         if (cells.some((cell) => Number.isFinite(Number(cell)))) throw badInput(field, `a header mixed with numbers: "${line}"`);

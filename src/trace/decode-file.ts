@@ -190,6 +190,7 @@ export async function decodeTraceFile(path: string, options: DecodeTraceFileOpti
     let wholeBytes = 0;
     let linewise = true;
     let sawContent = false;
+    let contentLines = 0;
     for await (const line of lines(chunks, path, head)) {
       lineNumber++;
       if (!linewise) {
@@ -213,9 +214,10 @@ export async function decodeTraceFile(path: string, options: DecodeTraceFileOpti
         throw badInput(`${path}:${lineNumber}`, `not JSON: ${(error as Error).message}`);
       }
       sawContent = true;
+      contentLines++;
       for (const span of decodeOtlpJsonObject(parsed, `${path}:${lineNumber}`)) spans.push(span);
     }
-    if (linewise) return { format, spans };
+    if (linewise) return { format: contentLines > 1 ? 'otlp-jsonl' : 'otlp-json', spans };
     return { format: 'otlp-json', spans: decodeOtlpJson(Buffer.concat(whole).toString('utf8'), path) };
   }
   const parts = [...head];
