@@ -45,6 +45,24 @@ export function* spanLines(spans: readonly Span[]): Generator<readonly Span[]> {
   if (start < spans.length) yield spans.slice(start);
 }
 
+/**
+ * Encodes one line; if it is still too long for a string (RangeError), splits it in halves until each fits.
+ * A single span too large to encode at all is a RangeError for the caller to report.
+ */
+function* encodeLines(spans: readonly Span[]): Generator<string> {
+  let text: string;
+  try {
+    text = `${JSON.stringify(encodeOtlpJson(spans))}\n`;
+  } catch (error) {
+    if (!(error instanceof RangeError) || spans.length < 2) throw error;
+    const half = Math.ceil(spans.length / 2);
+    yield* encodeLines(spans.slice(0, half));
+    yield* encodeLines(spans.slice(half));
+    return;
+  }
+  yield text;
+}
+
 /** Writes the spans to `path` (temp file, then rename); returns the bytes written. IO errors name the path. */
 export async function writeSpansJsonl(path: string, spans: readonly Span[]): Promise<number> {
   const target = resolve(path);
@@ -55,9 +73,10 @@ export async function writeSpansJsonl(path: string, spans: readonly Span[]): Pro
     const handle = await open(temporary, 'w');
     try {
       for (const line of spanLines(spans)) {
-        const text = `${JSON.stringify(encodeOtlpJson(line))}\n`;
-        await handle.write(text);
-        written += Buffer.byteLength(text);
+        for (const text of encodeLines(line)) {
+          await handle.write(text);
+          written += Buffer.byteLength(text);
+        }
       }
       await handle.sync();
     } finally {

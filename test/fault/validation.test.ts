@@ -98,6 +98,9 @@ test('commands: limits exit 2 before any request is sent (one through the real C
       [runCommand, [`${server.url}/`, '--rate', '10', '--think-time', '1s', '--quiet'], /--think-time: only with --users/],
       [sweepCommand, [`${server.url}/`, '--rates', '10,20', '--think-time', '1s'], /--think-time: only with --concurrency/],
       [sweepCommand, [`${server.url}/`, '--concurrency', '1,2', '--workers', '1000'], /--workers: at most/],
+      [sweepCommand, [`${server.url}/`, '--rates', '10,2000000'], /--rates: at most 1,000,000 requests\/s, got 2000000/],
+      [sweepCommand, [`${server.url}/`, '--slo', 'p99<200ms', '--max-rate', '1e9'], /--max-rate: at most 1,000,000/],
+      [sweepCommand, [`${server.url}/`, '--concurrency', '1,200000'], /--concurrency: at most 100,000 users/],
     ];
     const scenarioPath = join(dir, 'long.yaml');
     await writeFile(scenarioPath, `requests: [{ url: "${server.url}/" }]\nphases: [{ kind: constant, rate: 10, duration: 72h }]\n`);

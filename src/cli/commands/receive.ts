@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
-import { badInput, isPerfloopError } from '../../core/errors.js';
+import { badInput, ioError, isPerfloopError } from '../../core/errors.js';
 import { checkOutputPath } from '../../core/output-path.js';
 import { terminalSafe } from '../../core/terminal-safe.js';
 import { analyzeTraces } from '../../trace/analyze-traces.js';
@@ -38,7 +38,11 @@ export async function saveSpans(outPath: string, spans: readonly Span[]): Promis
     return { path: outPath, bytes: await writeSpansJsonl(outPath, spans) };
   } catch (error) {
     const fallback = join(tmpdir(), `perfloop-spans-${process.pid}-${Date.now()}.jsonl`);
-    return { path: fallback, bytes: await writeSpansJsonl(fallback, spans), error: error as Error };
+    try {
+      return { path: fallback, bytes: await writeSpansJsonl(fallback, spans), error: error as Error };
+    } catch (fallbackError) {
+      throw ioError(outPath, `${(error as Error).message}; the fallback ${fallback} failed too (${(fallbackError as Error).message}): ${spans.length} spans not saved`);
+    }
   }
 }
 
