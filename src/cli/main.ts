@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * perfloop CLI entry: argv → command; error code → exit status (BAD_INPUT 2, BUDGET_FAILED 1, bug 3).
+ * perfloop CLI entry: argv → command; error code → exit status (BAD_INPUT 2, BUDGET_FAILED 1, IO 4, bug 3).
  */
 import { commands } from './commands.js';
 import { exitCodeFor, isPerfloopError } from '../core/errors.js';

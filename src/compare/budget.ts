@@ -9,6 +9,7 @@
 import { badInput } from '../core/errors.js';
 import { addStats, emptyAggregate, errorCount, measuredIntervals, type RequestAggregate } from '../core/run-aggregate.js';
 import type { Interval, RunFile } from '../core/run-file.js';
+import { terminalSafeName } from '../core/terminal-safe.js';
 import { formatRate, formatUs } from '../core/units.js';
 import type { Budget, BudgetLine, Comparator, LatencyMetric } from './budget-file.js';
 import { compareRuns, type MetricComparison } from './compare-runs.js';
@@ -137,7 +138,7 @@ export function checkBudget(run: RunFile, budget: Budget, baseline?: RunFile): B
 
 export function renderBudgetResult(result: BudgetResult): string {
   return [
-    ...result.lines.map((line) => `${line.passed ? 'PASS' : 'FAIL'}  ${line.scope === 'total' ? '' : `[${line.scope}] `}${line.text}  —  ${line.actual}`),
+    ...result.lines.map((line) => `${line.passed ? 'PASS' : 'FAIL'}  ${line.scope === 'total' ? '' : `[${terminalSafeName(line.scope)}] `}${line.text}  —  ${line.actual}`),
     '',
     result.passed ? 'budget: passed' : `budget: FAILED (${result.lines.filter((line) => !line.passed).length} of ${result.lines.length} lines)`,
   ].join('\n');

@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { badInput } from '../core/errors.js';
+import { ioErrorFor } from '../core/output-path.js';
 import type { HistoryEntry } from './history-entry.js';
 
 export interface HistoryStore {
@@ -48,6 +50,19 @@ interface Row {
   source: string;
 }
 
+/** SQLite failures as typed errors: a corrupt or foreign file is bad input, an unusable path is an IO error. */
+function historyError(path: string, error: unknown): Error {
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || /no such (table|column)/.test(message)) {
+    return badInput(path, `not a perfloop history database (${message})`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || (error as NodeJS.ErrnoException).syscall) {
+    return ioErrorFor(path, error, 'cannot use history database');
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY,
@@ -70,16 +85,40 @@ CREATE INDEX IF NOT EXISTS runs_series_started ON runs (series, started_at);
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: Database.Database;
 
-  /** Opens (creating if needed) the database file; `:memory:` for a throwaway store. */
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    // WAL: `history add` from a CI job and `history show` from a person can overlap without "database is locked".
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(SCHEMA);
+  /**
+   * Opens (creating if needed) the database file; `:memory:` for a throwaway store. `readOnly` opens an
+   * existing file without creating or changing anything (what `history show` does). A file that is not a
+   * history database is bad input naming it; one that cannot be opened or created is an IO error.
+   */
+  constructor(
+    private readonly path: string,
+    options: { readOnly?: boolean } = {},
+  ) {
+    try {
+      if (options.readOnly) {
+        this.db = new Database(path, { readonly: true, fileMustExist: true });
+        this.db.prepare('SELECT run_id FROM runs LIMIT 1').all();
+      } else {
+        if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+        this.db = new Database(path);
+        // WAL: `history add` from a CI job and `history show` from a person can overlap without "database is locked".
+        this.db.pragma('journal_mode = WAL');
+        this.db.exec(SCHEMA);
+      }
+    } catch (error) {
+      throw historyError(path, error);
+    }
   }
 
   add(entries: readonly HistoryEntry[]): number {
+    try {
+      return this.addRows(entries);
+    } catch (error) {
+      throw historyError(this.path, error);
+    }
+  }
+
+  private addRows(entries: readonly HistoryEntry[]): number {
     const insert = this.db.prepare(
       `INSERT OR REPLACE INTO runs (run_id, started_at, series, count, throughput_per_sec, error_rate, mean_us, p50_us, p90_us, p99_us, p999_us, valid, source)
        VALUES (@run_id, @started_at, @series, @count, @throughput_per_sec, @error_rate, @mean_us, @p50_us, @p90_us, @p99_us, @p999_us, @valid, @source)`,
@@ -108,6 +147,14 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   list(series?: string): HistoryEntry[] {
+    try {
+      return this.listRows(series);
+    } catch (error) {
+      throw historyError(this.path, error);
+    }
+  }
+
+  private listRows(series?: string): HistoryEntry[] {
     const rows = (
       series === undefined
         ? this.db.prepare('SELECT * FROM runs ORDER BY started_at, run_id').all()

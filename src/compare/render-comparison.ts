@@ -1,4 +1,5 @@
 /** Terminal rendering of a run comparison: one table per request name (total first). Pure. */
+import { terminalSafe, terminalSafeName } from '../core/terminal-safe.js';
 import { formatRate, formatUs } from '../core/units.js';
 import type { MetricComparison, RequestComparison, RunComparison } from './compare-runs.js';
 
@@ -29,17 +30,17 @@ function table(rows: string[][]): string {
 
 function renderRequest(request: RequestComparison, confidencePct: string): string {
   const header = ['metric', 'base', 'candidate', 'change', `${confidencePct} CI`, 'verdict'];
-  return [`${request.name}  (${request.baseCount} vs ${request.candidateCount} requests) → ${request.verdict}`, table([header, ...request.metrics.map(row)])].join('\n');
+  return [`${terminalSafeName(request.name)}  (${request.baseCount} vs ${request.candidateCount} requests) → ${request.verdict}`, table([header, ...request.metrics.map(row)])].join('\n');
 }
 
 export function renderComparison(comparison: RunComparison): string {
   const confidencePct = `${Math.round(comparison.options.confidenceLevel * 1000) / 10}%`;
   const requests = comparison.byRequest.length > 1 ? [comparison.total, ...comparison.byRequest] : [comparison.total];
-  return [
+  return terminalSafe([
     `base: ${comparison.baseRuns.join(', ')}`,
     `candidate: ${comparison.candidateRuns.join(', ')}`,
     '',
     ...requests.map((request) => renderRequest(request, confidencePct) + '\n'),
     `verdict: ${comparison.verdict}  (a change counts when its ${confidencePct} interval excludes 0 and it exceeds ${(comparison.options.minEffect * 100).toFixed(1)}%; shift = Hodges–Lehmann, tested by Mann–Whitney)`,
-  ].join('\n');
+  ].join('\n'));
 }

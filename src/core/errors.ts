@@ -1,6 +1,7 @@
 /**
  * Typed errors with stable codes. The CLI maps codes to exit statuses:
- * BAD_INPUT → 2, BUDGET_FAILED → 1; anything else is a bug and exits 3.
+ * BAD_INPUT → 2, BUDGET_FAILED → 1, IO → 4 (a file or directory that cannot be written or read: the
+ * message names the path); anything else is a bug and exits 3.
  */
 export type ErrorCode = 'BAD_INPUT' | 'BUDGET_FAILED' | 'IO' | 'LAB';
 
@@ -21,6 +22,14 @@ export function badInput(field: string, message: string): PerfloopError {
   return new PerfloopError('BAD_INPUT', message, field);
 }
 
+/**
+ * A file-system failure on a path the user gave (or a default one): names the path and says why in words,
+ * e.g. `ioError('out/run.json', 'directory "out" does not exist')`. Exit status 4.
+ */
+export function ioError(path: string, message: string): PerfloopError {
+  return new PerfloopError('IO', message, path);
+}
+
 export function isPerfloopError(error: unknown): error is PerfloopError {
   return error instanceof PerfloopError;
 }
@@ -33,6 +42,8 @@ export function exitCodeFor(error: unknown): number {
       return 2;
     case 'BUDGET_FAILED':
       return 1;
+    case 'IO':
+      return 4;
     default:
       return 3;
   }

@@ -2,9 +2,9 @@
  * Reading and writing run files (edge: touches the file system).
  * Writes are atomic (temp file + rename) so an interrupted write never leaves a truncated run file.
  */
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { badInput } from './errors.js';
+import { writeFileAtomic } from './output-path.js';
 import { runFileSchema, type RunFile } from './run-file.js';
 
 /** Validates parsed JSON as a run file; errors name the file and the first offending field. */
@@ -34,11 +34,7 @@ export async function readRunFile(path: string): Promise<RunFile> {
   return parseRunFile(json, path);
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(value));
-  await rename(temporary, path);
-}
+/** Writes JSON temp-then-rename; a failure removes the temp file and is an IO error naming the path. */
+export const writeJsonAtomic = (path: string, value: unknown): Promise<void> => writeFileAtomic(path, JSON.stringify(value));
 
 export const writeRunFile = (path: string, run: RunFile): Promise<void> => writeJsonAtomic(path, run);

@@ -12,7 +12,8 @@ import { z } from 'zod';
 export const RUN_FILE_FORMAT = 'perfloop-run';
 export const RUN_FILE_VERSION = 1;
 
-export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'bad_response', 'unexpected_status', 'other'] as const;
+/** `dns`: the host name did not resolve; `tls`: the TLS handshake failed (e.g. https to a plain-http port, a bad certificate). */
+export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'dns', 'tls', 'bad_response', 'unexpected_status', 'other'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 const encodedHistogram = z.string();

@@ -7,8 +7,8 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
-import { classifyError, type TransportOptions } from './classify-error.js';
-import type { RequestSender, SendDone } from './request-sender.js';
+import { errorKindOf } from './error-kind.js';
+import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
 import { originPrefix } from './url-template.js';
 
@@ -93,7 +93,7 @@ export class HttpTransport implements RequestSender {
         return true;
       },
       onComplete: () => finish(),
-      onError: (error) => finish(classifyError(error)),
+      onError: (error) => finish(errorKindOf(error)),
     };
     try {
       this.pool(request.origin).dispatch(
@@ -110,7 +110,7 @@ export class HttpTransport implements RequestSender {
         handler,
       );
     } catch (error) {
-      finish(classifyError(error));
+      finish(errorKindOf(error));
     }
   }
 

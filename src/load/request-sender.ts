@@ -17,6 +17,12 @@ export interface SendResult {
   bytesReceived: number;
 }
 
+export interface TransportOptions {
+  /** Connections per origin. */
+  connections: number;
+  keepAlive: boolean;
+}
+
 export type SendDone = (slot: number, result: SendResult) => void;
 
 export interface RequestSender {

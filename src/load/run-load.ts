@@ -139,6 +139,8 @@ async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, o
   const threads = tasks.map((task) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MB } }));
   const stopAll = (): void => threads.forEach((thread) => thread.postMessage({ type: 'stop' } satisfies MainMessage));
   options.signal?.addEventListener('abort', stopAll, { once: true });
+  // Stopped before the threads even started (a Ctrl-C during start-up): they start and end at once.
+  if (options.signal?.aborted) stopAll();
   let ready = 0;
   const startWhenAllReady = (): void => {
     if (++ready < threads.length) return;

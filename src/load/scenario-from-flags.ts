@@ -3,6 +3,8 @@
  * validated by the same schema (so errors name the flag).
  */
 import { badInput, isPerfloopError } from '../core/errors.js';
+import { parseDurationMs } from '../core/units.js';
+import { MAX_DURATION_MS, MAX_INTERVALS } from './scenario-limits.js';
 import { normalizeScenario, type Scenario } from './scenario.js';
 
 export interface ScenarioFlags {
@@ -26,7 +28,13 @@ export interface ScenarioFlags {
 
 export function scenarioFromUrl(url: string, flags: ScenarioFlags): Scenario {
   if (flags.ratePerSec !== undefined && flags.users !== undefined) throw badInput('--users', 'use either --rate (open model) or --users (closed model), not both');
+  if (flags.thinkTime !== undefined && flags.users === undefined) {
+    throw badInput('--think-time', 'only with --users (closed model): with --rate, arrivals follow the schedule and never wait for a response');
+  }
   const duration = flags.duration ?? '10s';
+  // The flag form has no --interval: long runs get longer intervals so the run stays within MAX_INTERVALS.
+  const totalMs = parseDurationMs(duration, '--duration') + (flags.warmup ? parseDurationMs(flags.warmup, '--warmup') : 0);
+  const intervalSec = totalMs <= MAX_DURATION_MS ? Math.max(1, Math.ceil(totalMs / MAX_INTERVALS / 1000)) : 1;
   const load =
     flags.users !== undefined
       ? { kind: 'closed', users: flags.users, thinkTime: flags.thinkTime ?? 0 }
@@ -46,6 +54,7 @@ export function scenarioFromUrl(url: string, flags: ScenarioFlags): Scenario {
       },
     ],
     phases,
+    ...(intervalSec > 1 ? { interval: intervalSec } : {}),
     ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
     ...(flags.keepAlive !== undefined ? { keepAlive: flags.keepAlive } : {}),
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
@@ -70,6 +79,10 @@ const FLAG_FOR_KEY: Record<string, string> = {
   connections: '--connections',
   method: '--method',
   expect: '--expect',
+  interval: '--duration',
+  phases: '--duration',
+  body: '--body',
+  headers: '--header',
 };
 
 function flagForField(field: string, hasWarmup: boolean): string {

@@ -8,6 +8,22 @@ import { parse as parseYaml } from 'yaml';
 import { badInput } from '../core/errors.js';
 import { parseDurationMs } from '../core/units.js';
 import { checkTemplate, placeholders } from './url-template.js';
+import {
+  formatLimit,
+  formatLimitMs,
+  MAX_BODY_BYTES,
+  MAX_CONNECTIONS,
+  MAX_DURATION_MS,
+  MAX_HEADER_BYTES,
+  MAX_INTERVAL_MS,
+  MAX_INTERVALS,
+  MAX_RATE_PER_SEC,
+  MAX_REQUESTS,
+  MAX_THINK_TIME_MS,
+  MAX_TIMEOUT_MS,
+  MAX_USERS,
+  MIN_INTERVAL_MS,
+} from './scenario-limits.js';
 
 export interface RequestSpec {
   name: string;
@@ -56,7 +72,9 @@ export interface Scenario {
 }
 
 const duration = z.union([z.string(), z.number()]);
-const positiveRate = z.number({ invalid_type_error: 'must be a number (requests per second)' }).positive('must be > 0');
+const rateLimit = `at most ${formatLimit(MAX_RATE_PER_SEC)} requests/s`;
+const positiveRate = z.number({ invalid_type_error: 'must be a number (requests per second)' }).positive('must be > 0').max(MAX_RATE_PER_SEC, rateLimit);
+const rampRate = z.number().nonnegative().max(MAX_RATE_PER_SEC, rateLimit);
 
 const requestInput = z
   .object({
@@ -86,7 +104,7 @@ const phaseCommon = { name: z.string().optional(), duration, warmup: z.boolean()
 const phaseInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), rate: positiveRate, ...phaseCommon }).strict(),
   z.object({ kind: z.literal('poisson'), rate: positiveRate, seed: z.number().int().optional(), ...phaseCommon }).strict(),
-  z.object({ kind: z.literal('ramp'), from: z.number().nonnegative(), to: z.number().nonnegative(), ...phaseCommon }).strict(),
+  z.object({ kind: z.literal('ramp'), from: rampRate, to: rampRate, ...phaseCommon }).strict(),
   z
     .object({
       kind: z.literal('steps'),
@@ -97,16 +115,16 @@ const phaseInput = z.discriminatedUnion('kind', [
     })
     .strict(),
   z
-    .object({ kind: z.literal('burst'), rate: positiveRate, baseRate: z.number().nonnegative().default(0), on: duration, off: duration, ...phaseCommon })
+    .object({ kind: z.literal('burst'), rate: positiveRate, baseRate: rampRate.default(0), on: duration, off: duration, ...phaseCommon })
     .strict(),
-  z.object({ kind: z.literal('closed'), users: z.number().int().positive('must be > 0'), thinkTime: duration.default(0), ...phaseCommon }).strict(),
+  z.object({ kind: z.literal('closed'), users: z.number().int().positive('must be > 0').max(MAX_USERS, `at most ${formatLimit(MAX_USERS)} users`), thinkTime: duration.default(0), ...phaseCommon }).strict(),
 ]);
 
 export const scenarioInputSchema = z
   .object({
-    requests: z.array(requestInput).min(1, 'needs at least one request'),
+    requests: z.array(requestInput).min(1, 'needs at least one request').max(MAX_REQUESTS, `at most ${formatLimit(MAX_REQUESTS)} requests`),
     phases: z.array(phaseInput).min(1, 'needs at least one phase'),
-    connections: z.number().int().positive().default(64),
+    connections: z.number().int().positive().max(MAX_CONNECTIONS, `at most ${formatLimit(MAX_CONNECTIONS)} connections per origin per worker`).default(64),
     keepAlive: z.boolean().default(true),
     timeout: duration.default('10s'),
     seed: z.number().int().default(1),
@@ -129,11 +147,15 @@ function validateUrl(url: string, field: string): string {
   return parsed.toString();
 }
 
-function positiveDurationMs(value: string | number, field: string): number {
+function positiveDurationMs(value: string | number, field: string, maxMs = MAX_DURATION_MS, minMs = 0): number {
   const ms = parseDurationMs(value, field);
   if (ms <= 0) throw badInput(field, 'must be longer than 0');
+  if (ms < minMs) throw badInput(field, `at least ${formatLimitMs(minMs)}, got ${formatLimitMs(ms)}`);
+  if (ms > maxMs) throw badInput(field, `at most ${formatLimitMs(maxMs)}, got "${value}"`);
   return ms;
 }
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /** Validates and normalises a scenario object; `source` prefixes field names in errors (e.g. the file name). */
 export function normalizeScenario(input: unknown, source = 'scenario'): Scenario {
@@ -146,7 +168,7 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
     throw badInput(path ? `${source}: ${path}` : source, message);
   }
   const raw = parsed.data;
-  const defaultTimeoutMs = positiveDurationMs(raw.timeout, `${source}: timeout`);
+  const defaultTimeoutMs = positiveDurationMs(raw.timeout, `${source}: timeout`, MAX_TIMEOUT_MS);
   const requests: RequestSpec[] = raw.requests.map((request, index) => {
     const field = `${source}: requests.${index}`;
     const vars = request.vars
@@ -162,6 +184,9 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
     const url = placeholders(request.url).length > 0 ? (validateUrl(request.url.replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'), `${field}.url`), request.url) : validateUrl(request.url, `${field}.url`);
     const expect = request.expect === undefined ? [] : Array.isArray(request.expect) ? request.expect : [request.expect];
     const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    if (body !== undefined && byteLength(body) > MAX_BODY_BYTES) throw badInput(`${field}.body`, `at most ${formatLimit(MAX_BODY_BYTES)} bytes, got ${formatLimit(byteLength(body))}`);
+    const headerBytes = Object.entries(request.headers).reduce((sum, [key, value]) => sum + byteLength(key) + byteLength(value) + 4, 0);
+    if (headerBytes > MAX_HEADER_BYTES) throw badInput(`${field}.headers`, `at most ${formatLimit(MAX_HEADER_BYTES)} bytes of headers, got ${formatLimit(headerBytes)}`);
     const headers = { ...request.headers };
     if (body !== undefined && typeof request.body !== 'string' && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
@@ -172,7 +197,7 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
       url,
       headers,
       ...(body === undefined ? {} : { body }),
-      timeoutMs: request.timeout === undefined ? defaultTimeoutMs : positiveDurationMs(request.timeout, `${field}.timeout`),
+      timeoutMs: request.timeout === undefined ? defaultTimeoutMs : positiveDurationMs(request.timeout, `${field}.timeout`, MAX_TIMEOUT_MS),
       expectStatus: expect.length > 0 ? expect : [200, 201, 202, 204],
       weight: request.weight,
       ...(vars ? { vars } : {}),
@@ -218,18 +243,32 @@ export function normalizeScenario(input: unknown, source = 'scenario'): Scenario
         });
         break;
       case 'closed':
-        phases.push({ ...common, kind: 'closed', users: phase.users, thinkTimeMs: parseDurationMs(phase.thinkTime, `${field}.thinkTime`) });
+        {
+          const thinkTimeMs = parseDurationMs(phase.thinkTime, `${field}.thinkTime`);
+          if (thinkTimeMs > MAX_THINK_TIME_MS) throw badInput(`${field}.thinkTime`, `at most ${formatLimitMs(MAX_THINK_TIME_MS)}, got "${phase.thinkTime}"`);
+          phases.push({ ...common, kind: 'closed', users: phase.users, thinkTimeMs });
+        }
         break;
     }
   });
   if (phases.every((phase) => phase.warmup)) throw badInput(`${source}: phases`, 'every phase is a warm-up: nothing would be measured');
+  const totalMs = phases.reduce((sum, phase) => sum + phase.durationMs, 0);
+  if (totalMs > MAX_DURATION_MS) throw badInput(`${source}: phases`, `all phases together at most ${formatLimitMs(MAX_DURATION_MS)}, got ${formatLimitMs(totalMs)}`);
+  const intervalMs = positiveDurationMs(raw.interval, `${source}: interval`, MAX_INTERVAL_MS, MIN_INTERVAL_MS);
+  const intervals = Math.ceil(totalMs / intervalMs);
+  if (intervals > MAX_INTERVALS) {
+    throw badInput(
+      `${source}: interval`,
+      `${formatLimitMs(totalMs)} in ${formatLimitMs(intervalMs)} intervals is ${formatLimit(intervals)} intervals, at most ${formatLimit(MAX_INTERVALS)}: use an interval of at least ${formatLimitMs(Math.ceil(totalMs / MAX_INTERVALS / 1000) * 1000)}`,
+    );
+  }
   return {
     requests,
     phases,
     connections: raw.connections,
     keepAlive: raw.keepAlive,
     seed: raw.seed,
-    intervalMs: positiveDurationMs(raw.interval, `${source}: interval`),
+    intervalMs,
   };
 }
 

@@ -9,8 +9,8 @@ import tls from 'node:tls';
 import { HTTPParser, type HeaderInfo } from 'http-parser-js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
-import { classifyError, type TransportOptions } from './classify-error.js';
-import type { RequestSender, SendDone } from './request-sender.js';
+import { errorKindOf } from './error-kind.js';
+import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
 import { originPrefix } from './url-template.js';
 
@@ -117,7 +117,7 @@ class Connection {
     this.socket.setNoDelay(true);
     this.socket.on(secure ? 'secureConnect' : 'connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (error) => this.fail(classifyError(error)));
+    this.socket.on('error', (error) => this.fail(errorKindOf(error)));
     this.socket.on('close', () => this.onClose());
     this.parser[HTTPParser.kOnHeadersComplete] = (info: HeaderInfo) => {
       this.status = info.statusCode;

@@ -2,9 +2,10 @@
  * Edge: reads run files (and at most one sweep file), renders the HTML report, writes it atomically.
  * What `perfloop report`, `perfloop run --report` and `perfloop demo` call.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { badInput } from '../core/errors.js';
+import { writeFileAtomic } from '../core/output-path.js';
 import { parseRunFile } from '../core/run-file-io.js';
 import type { RunFile } from '../core/run-file.js';
 import { parseSweepFile, SWEEP_FILE_FORMAT, type SweepFile } from '../model/sweep-file.js';
@@ -71,9 +72,6 @@ export async function writeReport(paths: readonly string[], outPath: string, opt
   }
   const html = renderHtmlReport(options.title === undefined ? inputs : { ...inputs, title: options.title });
   const target = resolve(outPath);
-  await mkdir(dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  await writeFile(temporary, html);
-  await rename(temporary, target);
+  await writeFileAtomic(target, html);
   return target;
 }

@@ -4,6 +4,7 @@
  */
 import { aggregateIntervals } from '../core/run-aggregate.js';
 import type { RequestSummary, RunFile } from '../core/run-file.js';
+import { terminalSafe, terminalSafeName } from '../core/terminal-safe.js';
 import { formatRate, formatUs } from '../core/units.js';
 
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.001 ? 3 : 2)}%`;
@@ -54,7 +55,7 @@ export function renderRunSummary(run: RunFile, runPath?: string): string {
     const requestRows = [['name', 'count', 'rate', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors']];
     for (const name of names) {
       const request = summary.byRequest[name];
-      if (request) requestRows.push([name, String(request.count), formatRate(request.throughputPerSec), ...latencyCells(request), pct(request.errorRate)]);
+      if (request) requestRows.push([terminalSafeName(name), String(request.count), formatRate(request.throughputPerSec), ...latencyCells(request), pct(request.errorRate)]);
     }
     lines.push(...table(requestRows).map((line) => `    ${line}`));
   }
@@ -71,5 +72,5 @@ export function renderRunSummary(run: RunFile, runPath?: string): string {
   for (const reason of health.reasons) lines.push(`  ${health.valid ? 'note' : '!!'}: ${reason}`);
   if (!health.valid) lines.push('  !! These numbers measure the load generator, not the target. Do not use them as results.');
   if (runPath) lines.push(`  run file: ${runPath}`);
-  return lines.join('\n');
+  return terminalSafe(lines.join('\n'));
 }

@@ -1,9 +1,15 @@
 /**
  * Reads a trace file of any supported format, detected from its content: OTLP JSON (one request or JSON
  * lines), OTLP protobuf (binary), Jaeger JSON, Zipkin v2 JSON. Optionally gzip-compressed.
+ *
+ * Files are streamed, never read into one string: OTLP JSON lines (what `perfloop receive` writes, of any
+ * size) are decoded line by line, and gzip is inflated as a stream with a byte limit, so a corrupt or
+ * bomb-like `.gz` stops with an error naming the file instead of a zlib stack or gigabytes of RSS. Single
+ * JSON documents (Jaeger, Zipkin, pretty-printed OTLP) and protobuf are held whole, up to a size limit.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { badInput } from '../core/errors.js';
 import { decodeJaegerObject } from './decode-jaeger.js';
 import { decodeOtlpJson, decodeOtlpJsonObject } from './decode-otlp-json.js';
@@ -40,8 +46,15 @@ export function detectTraceFormat(body: Uint8Array, source = 'trace file'): Trac
 }
 
 /** Decodes a buffer of any supported format. */
-export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file'): { format: TraceFormat; spans: Span[] } {
-  const body = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file', maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES): { format: TraceFormat; spans: Span[] } {
+  let body = raw;
+  if (isGzip(raw)) {
+    try {
+      body = gunzipSync(raw, { maxOutputLength: maxInflatedBytes });
+    } catch (error) {
+      throw gzipError(error, source, maxInflatedBytes);
+    }
+  }
   const format = detectTraceFormat(body, source);
   if (format === 'otlp-protobuf') return { format, spans: decodeOtlpProtobuf(body, source) };
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
@@ -59,13 +72,160 @@ export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file'): { for
   return { format, spans: decodeZipkinObject(parsed, source) };
 }
 
-/** Reads and decodes a trace file (edge). */
-export async function decodeTraceFile(path: string): Promise<{ format: TraceFormat; spans: Span[] }> {
-  let raw: Buffer;
+/** Largest inflated size of a `.gz` trace file (a gzip bomb stops here). */
+export const DEFAULT_MAX_INFLATED_BYTES = 4 * 1024 ** 3;
+/** Largest single JSON document or protobuf message held whole (V8 strings stop near 512 MiB). */
+export const MAX_DOCUMENT_BYTES = 500 * 1024 ** 2;
+/** Longest JSON line (one OTLP request). */
+export const MAX_LINE_BYTES = 500 * 1024 ** 2;
+
+export interface DecodeTraceFileOptions {
+  /** Limit on the inflated bytes of a gzip file (default 4 GiB). */
+  maxInflatedBytes?: number;
+}
+
+const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
+const mib = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MiB`;
+
+function gzipError(error: unknown, source: string, maxInflatedBytes: number): Error {
+  const { code = '', message = String(error) } = (error ?? {}) as { code?: string; message?: string };
+  if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return badInput(source, `inflates to more than ${mib(maxInflatedBytes)} (the limit for .gz trace files)`);
+  return badInput(source, `corrupt gzip data (${code || message})`);
+}
+
+/** Inflated (when gzip) chunks of a file, with the byte limit enforced as they come. */
+async function* fileChunks(path: string, gzip: boolean, maxInflatedBytes: number): AsyncGenerator<Buffer> {
+  const file = createReadStream(path);
+  if (!gzip) {
+    try {
+      for await (const chunk of file) yield chunk as Buffer;
+    } catch (error) {
+      throw badInput(path, `cannot read: ${(error as Error).message}`);
+    }
+    return;
+  }
+  const inflater = createGunzip();
+  file.on('error', (error) => inflater.destroy(error));
+  file.pipe(inflater);
+  let total = 0;
   try {
-    raw = await readFile(path);
+    for await (const chunk of inflater) {
+      total += (chunk as Buffer).length;
+      if (total > maxInflatedBytes) throw new RangeError('over the limit');
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    throw gzipError(error, path, maxInflatedBytes);
+  } finally {
+    file.destroy();
+    inflater.destroy();
+  }
+}
+
+/** Splits a byte stream into lines (without the newline), refusing a line longer than `maxLineBytes`. */
+async function* lines(chunks: AsyncIterable<Buffer>, source: string, first: Buffer[]): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* first;
+    yield* chunks;
+  }
+  let lineNumber = 0;
+  for await (const chunk of all()) {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, newline);
+      yield pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
+      lineNumber++;
+      pending = [];
+      pendingBytes = 0;
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > MAX_LINE_BYTES) throw badInput(`${source}:${lineNumber + 1}`, `line longer than ${mib(MAX_LINE_BYTES)}`);
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending);
+}
+
+const isBlank = (line: Buffer): boolean => {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+};
+
+/** Reads and decodes a trace file (edge), streaming; errors name the file (and line). */
+export async function decodeTraceFile(path: string, options: DecodeTraceFileOptions = {}): Promise<{ format: TraceFormat; spans: Span[] }> {
+  const maxInflatedBytes = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  let magic: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      magic = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(magic, 0, 2, 0);
+      magic = magic.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw badInput(path, `cannot read: ${(error as Error).message}`);
   }
-  return decodeTraceBuffer(raw, path);
+  const chunks = fileChunks(path, isGzip(magic), maxInflatedBytes);
+  // The head decides the format: enough bytes to see past the first line's start.
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < 64 * 1024) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  const headBuffer = Buffer.concat(head);
+  const format = detectTraceFormat(headBuffer, path);
+  if (format === 'otlp-json' || format === 'otlp-jsonl') {
+    const spans: Span[] = [];
+    let lineNumber = 0;
+    const whole: Buffer[] = [];
+    let wholeBytes = 0;
+    let linewise = true;
+    let sawContent = false;
+    let contentLines = 0;
+    for await (const line of lines(chunks, path, head)) {
+      lineNumber++;
+      if (!linewise) {
+        wholeBytes += line.length + 1;
+        if (wholeBytes > MAX_DOCUMENT_BYTES) throw badInput(path, `a single JSON document larger than ${mib(MAX_DOCUMENT_BYTES)}: write it as JSON lines (one request per line, as perfloop receive does)`);
+        whole.push(line, Buffer.from('\n'));
+        continue;
+      }
+      if (isBlank(line)) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line.toString('utf8'));
+      } catch (error) {
+        if (!sawContent) {
+          // Not one request per line: a pretty-printed document, read whole below.
+          linewise = false;
+          whole.push(line, Buffer.from('\n'));
+          wholeBytes = line.length + 1;
+          continue;
+        }
+        throw badInput(`${path}:${lineNumber}`, `not JSON: ${(error as Error).message}`);
+      }
+      sawContent = true;
+      contentLines++;
+      for (const span of decodeOtlpJsonObject(parsed, `${path}:${lineNumber}`)) spans.push(span);
+    }
+    if (linewise) return { format: contentLines > 1 ? 'otlp-jsonl' : 'otlp-json', spans };
+    return { format: 'otlp-json', spans: decodeOtlpJson(Buffer.concat(whole).toString('utf8'), path) };
+  }
+  const parts = [...head];
+  let total = headBytes;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    if (total > MAX_DOCUMENT_BYTES) throw badInput(path, `a single ${format} document larger than ${mib(MAX_DOCUMENT_BYTES)}`);
+    parts.push(chunk);
+  }
+  return decodeTraceBuffer(Buffer.concat(parts), path);
 }

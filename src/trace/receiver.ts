@@ -3,6 +3,11 @@
  * optionally gzip/deflate-compressed. Memory is bounded twice over: bodies above `maxBodyBytes` (after
  * decompression too, so a gzip bomb stops at the limit) get 413, and spans beyond `maxSpans` are counted
  * as dropped, not stored. Malformed input gets 400 with a message; the server never throws.
+ *
+ * Bytes are bounded too (a count of spans says nothing about an 8 MB attribute): the bodies being read and
+ * decoded at once share `maxInFlightBytes` (over it: 429 with Retry-After, which OTLP exporters retry with
+ * backoff), and the decoded bodies whose spans are kept share `maxHeldBytes` (over it: 413, which exporters
+ * do not retry — the receiver is full until it is saved). Both are counted in `budgetStats()`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +27,19 @@ export interface ReceiverOptions {
   maxSpans?: number;
   /** Largest accepted request body, compressed or not, bytes. Default 8 MiB. */
   maxBodyBytes?: number;
+  /** Request bytes (compressed as read plus decompressed) being handled at once. Default 64 MiB. */
+  maxInFlightBytes?: number;
+  /** Decoded body bytes whose spans are kept in memory. Default 256 MiB. */
+  maxHeldBytes?: number;
+}
+
+/** The receiver's byte budgets as they stand. */
+export interface ReceiverBudgetStats {
+  /** Decoded body bytes of the requests whose spans are kept. */
+  bytesHeld: number;
+  bytesInFlight: number;
+  /** Requests refused because a byte budget was full (429 in flight, 413 held); also in `requestsRejected`. */
+  requestsOverBudget: number;
 }
 
 export interface ReceiverStats {
@@ -38,6 +56,7 @@ export interface TraceReceiver {
   /** The spans kept so far (the live array; copy it if you keep it past `close`). */
   spans(): Span[];
   stats(): ReceiverStats;
+  budgetStats(): ReceiverBudgetStats;
   close(): Promise<void>;
 }
 
@@ -50,13 +69,24 @@ class HttpError extends Error {
   }
 }
 
-function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** Bytes reserved against a shared budget; `reserve` refuses (returns false) when the budget would be exceeded. */
+interface ByteBudget {
+  reserve(bytes: number): boolean;
+}
+
+function readBody(request: IncomingMessage, maxBytes: number, inFlight: ByteBudget): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       reject(new HttpError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
       return;
     }
+    if (Number.isFinite(declared) && declared > 0 && !inFlight.reserve(declared)) {
+      reject(new HttpError(429, 'receiver busy: too many request bytes in flight, retry later'));
+      return;
+    }
+    // A declared length was reserved whole above; chunks are reserved one by one only without one.
+    const reservePerChunk = !(Number.isFinite(declared) && declared > 0);
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -67,6 +97,12 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
         failed = true;
         chunks.length = 0;
         reject(new HttpError(413, `body exceeds the ${maxBytes}-byte limit`));
+        return;
+      }
+      if (reservePerChunk && !inFlight.reserve(chunk.length)) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(429, 'receiver busy: too many request bytes in flight, retry later'));
         return;
       }
       chunks.push(chunk);
@@ -98,6 +134,9 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
   const host = options.host ?? '127.0.0.1';
   const maxSpans = options.maxSpans ?? 1_000_000;
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
+  const maxHeldBytes = options.maxHeldBytes ?? 256 * 1024 * 1024;
+  const budget: ReceiverBudgetStats = { bytesHeld: 0, bytesInFlight: 0, requestsOverBudget: 0 };
   const stored: Span[] = [];
   const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, requestsAccepted: 0, requestsRejected: 0 };
 
@@ -108,10 +147,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
   };
   const reject = (request: IncomingMessage, response: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void => {
     stats.requestsRejected++;
+    if (status === 429) extra = { ...extra, 'retry-after': '1' };
     // Tell the client to stop sending a body we will not read, and close that connection.
-    const closing: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+    const unread = status === 413 || status === 429;
+    const closing: Record<string, string> = unread ? { connection: 'close' } : {};
     reply(response, status, 'application/json', JSON.stringify({ code: status, message }), { ...extra, ...closing });
-    if (status === 413) request.resume();
+    if (unread) request.resume();
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -121,13 +162,43 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     const contentType = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     const isJson = contentType === 'application/json';
     if (!isJson && contentType !== 'application/x-protobuf') return reject(request, response, 415, `unsupported Content-Type "${contentType}" (use application/json or application/x-protobuf)`);
-    let spans: Span[];
+    if (budget.bytesHeld >= maxHeldBytes) {
+      budget.requestsOverBudget++;
+      return reject(request, response, 413, `receiver full: ${budget.bytesHeld} bytes of spans held (budget ${maxHeldBytes}); save them and restart`);
+    }
+    // This request's share of the in-flight budget, given back when it is handled whatever the outcome.
+    let reservedBytes = 0;
+    const inFlight: ByteBudget = {
+      reserve(bytes) {
+        // A request alone is never refused (its own size is capped by maxBodyBytes): only others' bytes count against it.
+        if (budget.bytesInFlight + bytes > maxInFlightBytes && budget.bytesInFlight - reservedBytes > 0) return false;
+        budget.bytesInFlight += bytes;
+        reservedBytes += bytes;
+        return true;
+      },
+    };
     try {
-      const raw = await readBody(request, maxBodyBytes);
+      return await receive(request, response, isJson, inFlight);
+    } finally {
+      budget.bytesInFlight -= reservedBytes;
+    }
+  };
+
+  const receive = async (request: IncomingMessage, response: ServerResponse, isJson: boolean, inFlight: ByteBudget): Promise<void> => {
+    let spans: Span[];
+    let heldBytes = 0;
+    try {
+      const raw = await readBody(request, maxBodyBytes, inFlight);
       const body = await decompress(raw, (request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
+      if (body !== raw && !inFlight.reserve(body.length)) throw new HttpError(429, 'receiver busy: too many request bytes in flight, retry later');
+      heldBytes = body.length;
+      if (budget.bytesHeld + heldBytes > maxHeldBytes) throw new HttpError(413, `receiver full: ${budget.bytesHeld} bytes of spans held, this body of ${heldBytes} bytes would exceed the budget of ${maxHeldBytes}`);
       spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body') : decodeOtlpProtobuf(body, 'request body');
     } catch (error) {
-      if (error instanceof HttpError) return reject(request, response, error.status, error.message);
+      if (error instanceof HttpError) {
+        if (error.status === 429 || error.message.startsWith('receiver full')) budget.requestsOverBudget++;
+        return reject(request, response, error.status, error.message);
+      }
       if (isPerfloopError(error)) return reject(request, response, 400, error.message);
       return reject(request, response, 400, error instanceof Error ? error.message : String(error));
     }
@@ -136,6 +207,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     const room = Math.max(0, maxSpans - stored.length);
     const kept = Math.min(room, spans.length);
     for (let index = 0; index < kept; index++) stored.push(spans[index]!);
+    if (kept > 0) budget.bytesHeld += spans.length === 0 ? 0 : Math.ceil((heldBytes * kept) / spans.length);
     const dropped = spans.length - kept;
     stats.spansDropped += dropped;
     const partialSuccess = dropped > 0 ? { rejectedSpans: dropped, errorMessage: `span limit of ${maxSpans} reached` } : undefined;
@@ -175,6 +247,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     port,
     spans: () => stored,
     stats: () => ({ ...stats }),
+    budgetStats: () => ({ ...budget }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
 /** Terminal rendering of a trace analysis: tiers per cohort, top critical-path operations, ranked findings. */
+import { terminalSafe, terminalSafeName as safe } from '../core/terminal-safe.js';
 import { formatUs } from '../core/units.js';
 import type { TraceAnalysis } from './trace-analysis.js';
 
@@ -20,22 +21,23 @@ export function renderFindings(analysis: TraceAnalysis, options: { maxFindings?:
   const operations = analysis.criticalPath.byOperation.slice(0, options.maxOperations ?? 5);
   if (operations.length > 0) {
     lines.push('', 'Critical path time by operation:');
-    for (const entry of operations) lines.push(`  ${pct(entry.share).padStart(6)}  ${entry.service} ${entry.operation}`);
+    for (const entry of operations) lines.push(`  ${pct(entry.share).padStart(6)}  ${safe(entry.service)} ${safe(entry.operation)}`);
   }
   lines.push('');
   if (analysis.findings.length === 0) {
     lines.push('Findings: none — no detector fired.');
-    return lines.join('\n');
+    return terminalSafe(lines.join('\n'));
   }
   lines.push(`Findings (${analysis.findings.length}, ranked by predicted saving):`);
   analysis.findings.slice(0, options.maxFindings ?? 10).forEach((finding, index) => {
-    lines.push(`${index + 1}. [${finding.detector}] ${finding.title}`);
-    lines.push(`   where: ${finding.where.service} ${finding.where.operation} · ${pct(finding.shareOfRequests)} of requests`);
+    lines.push(`${index + 1}. [${finding.detector}] ${safe(finding.title)}`);
+    lines.push(`   where: ${safe(finding.where.service)} ${safe(finding.where.operation)} · ${pct(finding.shareOfRequests)} of requests`);
     lines.push(`   predicted saving: p50 ${formatUs(finding.predictedSavingUs.p50)}, p99 ${formatUs(finding.predictedSavingUs.p99)}`);
-    const counts = Object.entries(finding.evidence.counts).map(([key, value]) => `${key}=${value}`);
+    const counts = Object.entries(finding.evidence.counts).map(([key, value]) => `${safe(key)}=${value}`);
     lines.push(`   evidence: ${counts.join(' ')}${finding.evidence.exampleTraceIds[0] ? ` · e.g. trace ${finding.evidence.exampleTraceIds[0]}` : ''}`);
     lines.push(`   fix: ${finding.fix}`);
     lines.push(`   trade-off: ${finding.tradeOff}`);
   });
-  return lines.join('\n');
+  // Titles, fixes and evidence quote span data: the whole text is escaped once more for the terminal.
+  return terminalSafe(lines.join('\n'));
 }

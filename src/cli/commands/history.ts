@@ -2,7 +2,9 @@
  * `perfloop history add RUN.json... [--db FILE]` and `perfloop history show [--metric p99] [--json] [--db FILE]`:
  * run summaries in SQLite, with change points (E-divisive means, permutation test) flagged per series.
  */
+import { existsSync } from 'node:fs';
 import { badInput } from '../../core/errors.js';
+import { checkOutputPath } from '../../core/output-path.js';
 import { readRunFile } from '../../core/run-file-io.js';
 import { formatRate, formatUs } from '../../core/units.js';
 import { analyzeHistory } from '../../compare/history-analysis.js';
@@ -39,6 +41,7 @@ export const historyCommand: Command = {
     if (subcommand === 'add') {
       if (paths.length === 0) throw badInput('RUN.json', 'give one or more run files to add');
       const entries: HistoryEntry[] = [];
+      checkOutputPath(dbPath);
       for (const path of paths) entries.push(historyEntryOf(await readRunFile(path), path));
       const store = new SqliteHistoryStore(dbPath);
       try {
@@ -53,12 +56,15 @@ export const historyCommand: Command = {
     if (paths.length > 0) throw badInput('history show', `unexpected argument "${paths[0]}"`);
     const metric = historyMetricOf(values.metric ?? 'p99');
     if (!metric) throw badInput('--metric', `unknown metric "${values.metric}" (p50, p90, p99, p99.9, mean, throughput, errors)`);
-    const store = new SqliteHistoryStore(dbPath);
-    let entries: HistoryEntry[];
-    try {
-      entries = store.list(values.series);
-    } finally {
-      store.close();
+    // Showing never creates the database: a missing file is an empty history.
+    let entries: HistoryEntry[] = [];
+    if (existsSync(dbPath)) {
+      const store = new SqliteHistoryStore(dbPath, { readOnly: true });
+      try {
+        entries = store.list(values.series);
+      } finally {
+        store.close();
+      }
     }
     const analyses = analyzeHistory(entries, metric);
     if (values.json) {

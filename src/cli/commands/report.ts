@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger } from '../parse-flags.js';
 import { badInput } from '../../core/errors.js';
+import { checkOutputPath } from '../../core/output-path.js';
 import { defaultReportPath, writeReport } from '../../report/html-report-writer.js';
 
 export const reportCommand: Command = {
@@ -24,6 +25,7 @@ export const reportCommand: Command = {
     if (positionals.length === 0) throw badInput('RUN', 'give at least one run file (perfloop report RUN.json)');
     const outPath = values.out ?? defaultReportPath(positionals);
     const baseRuns = positiveInteger(values['base-runs'], '--base-runs', 1);
+    checkOutputPath(outPath);
     const written = await writeReport(positionals, outPath, values.title === undefined ? { baseRuns } : { title: values.title, baseRuns });
     process.stdout.write(`${written}\n`);
     return 0;

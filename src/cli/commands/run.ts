@@ -16,12 +16,12 @@ import type { Scenario } from '../../load/scenario.js';
 import { writeReport } from '../../report/html-report-writer.js';
 import { renderRunSummary } from '../../report/terminal-summary.js';
 import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
-import { startReceiver } from '../../trace/receiver.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { progressDisplay } from '../progress.js';
+import { checkRunFlags, checkRunOutputs, startRunReceiver } from '../run-preflight.js';
 
 const usage = `usage: perfloop run URL [--rate R | --users N] [--duration 30s] [options]
        perfloop run scenario.yaml [options]
@@ -195,42 +195,52 @@ export const runCommand: Command = {
   summary: 'run load against a URL or a scenario file and write a run file',
   usage,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, options, 'run');
-    const [target, ...extra] = positionals;
-    if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
-    if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
-    const scenario = await scenarioFromTarget(target, values);
-    // Budget and baseline are read before the load so bad input fails fast.
-    const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
-    const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
-    // The receiver starts before the load so no span of the first requests is missed.
-    const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
-    transportOf(values);
-    spinWindowOf(values);
-    let run: RunFile;
-    let analysis: TraceAnalysis | undefined;
+    // First: a Ctrl-C at any point from here on is answered (stop, save), never the default exit.
     const signals = interruptions();
     try {
-      run = await runWithProgress(scenario, values, signals);
-      // A Ctrl-C while spans are still arriving ends the wait; the spans received so far are analysed.
-      if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver, { signal: signals.stop.signal }));
+      return await runAndReport(argv, signals);
     } finally {
       signals.release();
-      await receiver?.close();
     }
-    const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);
-    await writeRunFile(outPath, run);
-    const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
-    const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, budget: budgetResult })}\n`);
-    } else {
-      process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
-      if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
-      if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
-      if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
-    }
-    if (run.interrupted) return 130;
-    return budgetResult && !budgetResult.passed ? 1 : 0;
   },
 };
+
+async function runAndReport(argv: string[], signals: { stop: AbortController; force: AbortController }): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 'run');
+  const [target, ...extra] = positionals;
+  if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
+  if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
+  checkRunFlags(target, values);
+  const scenario = await scenarioFromTarget(target, values);
+  // Budget and baseline are read before the load so bad input fails fast.
+  const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
+  const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
+  checkRunOutputs(values);
+  transportOf(values);
+  spinWindowOf(values);
+  // The receiver starts before the load so no span of the first requests is missed.
+  const receiver = values.traces ? await startRunReceiver(values) : undefined;
+  let run: RunFile;
+  let analysis: TraceAnalysis | undefined;
+  try {
+    run = await runWithProgress(scenario, values, signals);
+    // A Ctrl-C while spans are still arriving ends the wait; the spans received so far are analysed.
+    if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver, { signal: signals.stop.signal }));
+  } finally {
+    await receiver?.close();
+  }
+  const outPath = values.out ?? join('.perfloop', 'runs', `${run.id}.json`);
+  await writeRunFile(outPath, run);
+  const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
+  const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, budget: budgetResult })}\n`);
+  } else {
+    process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
+    if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
+    if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
+    if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
+  }
+  if (run.interrupted) return 130;
+  return budgetResult && !budgetResult.passed ? 1 : 0;
+}

@@ -5,6 +5,8 @@
 import { isScenarioFile, readScenarioFile } from '../../load/scenario-file.js';
 import { dirname, join, relative } from 'node:path';
 import { badInput } from '../../core/errors.js';
+import { checkOutputPath } from '../../core/output-path.js';
+import { checkWorkers, formatLimit, MAX_DURATION_MS, MAX_RATE_PER_SEC, MAX_USERS } from '../../load/scenario-limits.js';
 import { writeJsonAtomic, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
 import { parseDurationMs } from '../../core/units.js';
@@ -59,6 +61,10 @@ const options = {
 const levelList = (text: string, flag: string, integer: boolean): number[] => {
   const levels = text.split(',').map((part) => (integer ? positiveInteger(part.trim(), flag) : positiveNumber(part.trim(), flag)));
   if (new Set(levels).size !== levels.length) throw badInput(flag, 'levels must be distinct');
+  // The steps' scenarios are built directly, not through the scenario schema: the same limits apply here.
+  const limit = integer ? MAX_USERS : MAX_RATE_PER_SEC;
+  const over = levels.find((level) => level > limit);
+  if (over !== undefined) throw badInput(flag, `at most ${formatLimit(limit)} ${integer ? 'users' : 'requests/s'}, got ${over}`);
   return levels;
 };
 
@@ -78,8 +84,13 @@ export const sweepCommand: Command = {
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
     const modes = [values.concurrency, values.rates, values.slo].filter((value) => value !== undefined).length;
     if (modes !== 1) throw badInput('--concurrency', 'give exactly one of --concurrency, --rates or --slo');
+    // Up front: flags that would be ignored or exceed a limit, and the output directory (before any step runs).
+    if (values['think-time'] !== undefined && values.concurrency === undefined) throw badInput('--think-time', 'only with --concurrency (closed model): open-model arrivals never wait for a response');
+    if (values.workers !== undefined) checkWorkers(positiveInteger(values.workers, '--workers'), '--workers');
+    checkOutputPath(values.out ?? join('.perfloop', 'sweeps', 'sweep.json'));
     const stepDurationMs = parseDurationMs(values['step-duration'] ?? '10s', '--step-duration');
     if (stepDurationMs <= 0) throw badInput('--step-duration', 'must be longer than 0');
+    if (stepDurationMs > MAX_DURATION_MS) throw badInput('--step-duration', 'at most 168h (7 days)');
     const settings: SweepSettings = {
       target,
       scenario: await baseScenario(target),
@@ -107,7 +118,7 @@ export const sweepCommand: Command = {
         {
           slo: parseSlo(values.slo, maxErrorRate),
           startRatePerSec: positiveNumber(values['start-rate'], '--start-rate', 50),
-          maxRatePerSec: positiveNumber(values['max-rate'], '--max-rate', 100_000),
+          maxRatePerSec: Math.min(levelList(values['max-rate'] ?? '100000', '--max-rate', false)[0] ?? 100_000, MAX_RATE_PER_SEC),
           maxSteps: positiveInteger(values['max-steps'], '--max-steps', 20),
         },
         runStep,

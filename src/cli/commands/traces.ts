@@ -25,6 +25,8 @@ export const tracesCommand: Command = {
     '  --n-plus-one N         N+1: minimum repeats of one statement under one parent (default 5)',
     '  --slow-query-ms MS     slow query threshold (default 50)',
     '  --large-payload-kib K  large payload threshold (default 256)',
+    '  --max-inflate-mib M    a .gz file may inflate to at most M MiB (default 4096); JSON lines are streamed,',
+    '                         a single JSON document or protobuf file may be at most 500 MiB',
   ].join('\n'),
   async run(argv) {
     const [sub, ...rest] = argv;
@@ -38,14 +40,16 @@ export const tracesCommand: Command = {
         'n-plus-one': { type: 'string' },
         'slow-query-ms': { type: 'string' },
         'large-payload-kib': { type: 'string' },
+        'max-inflate-mib': { type: 'string' },
       },
       'traces analyze',
     );
     if (positionals.length === 0) throw badInput('FILE', 'give at least one trace file (perfloop traces analyze spans.jsonl)');
     if (values.rank !== undefined && values.rank !== 'p50' && values.rank !== 'p99') throw badInput('--rank', `must be p50 or p99, got "${values.rank}"`);
+    const maxInflateMib = positiveNumber(values['max-inflate-mib'], '--max-inflate-mib', 4096);
     const spans: Span[] = [];
     for (const path of positionals) {
-      const decoded = await decodeTraceFile(path);
+      const decoded = await decodeTraceFile(path, { maxInflatedBytes: maxInflateMib * 1024 * 1024 });
       for (const span of decoded.spans) spans.push(span);
     }
     const thresholds: Partial<DetectorThresholds> = {};

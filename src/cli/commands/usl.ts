@@ -4,15 +4,19 @@ import { badInput } from '../../core/errors.js';
 import { parseDurationMs } from '../../core/units.js';
 import { fitUsl, predictUsl } from '../../model/fit-usl.js';
 import { renderUslFit } from '../../model/render-usl.js';
-import { parseUslCsv } from '../../model/usl-csv.js';
+import { readUslCsv } from '../../model/usl-csv.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveNumber } from '../parse-flags.js';
 
 const usage = `usage: perfloop usl fit DATA.csv [options]
 
-Fits the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) to "N,X" rows (header optional) by bounded
+Fits the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1)) to "N,X" rows by bounded
 least squares (σ, κ in [0, 1], λ ≥ 0): σ, κ, λ with standard errors and confidence intervals, the peak N* and X_max,
 R², residuals and the regime of each point.
+
+With a header row the columns are found by name in any order: N (also concurrency, users, vus, clients, threads)
+and X (also throughput…, rps, qps, tps); other columns (latency, errors) are ignored and named on stderr. Two
+columns that could be N (or X), or none, is an error. Without a header the file must have exactly two columns, N,X.
 
 options:
   --unbounded-sigma    allow σ < 0 (super-linear data)
@@ -47,7 +51,11 @@ export const uslCommand: Command = {
     }
     const confidenceLevel = values.confidence === undefined ? 0.95 : positiveNumber(values.confidence, '--confidence');
     if (!(confidenceLevel < 1)) throw badInput('--confidence', `must be between 0 and 1, got ${values.confidence}`);
-    const fit = fitUsl(parseUslCsv(text, path), { unboundedSigma: values['unbounded-sigma'] ?? false, confidenceLevel });
+    const csv = readUslCsv(text, path);
+    if (csv.columns !== 'positional' && csv.columns.ignored.length > 0) {
+      process.stderr.write(`usl fit: N = "${csv.columns.n}", X = "${csv.columns.x}"; ignored columns: ${csv.columns.ignored.join(', ')}\n`);
+    }
+    const fit = fitUsl(csv.points, { unboundedSigma: values['unbounded-sigma'] ?? false, confidenceLevel });
     const thinkTimeMs = values['think-time'] === undefined ? 0 : parseDurationMs(values['think-time'], '--think-time');
     const predictAt = values.predict === undefined ? [] : values.predict.split(',').map((n) => positiveNumber(n, '--predict'));
     const predictions = fit.kind === 'converged' ? predictAt.map((n) => predictUsl(fit, n, thinkTimeMs)) : [];
