@@ -132,16 +132,18 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   const runOpenArrivals = async (pending: Iterator<Arrival>, first: Arrival | undefined, phaseIndex: number, phaseEndUs: number): Promise<Arrival | undefined> => {
     let next = first;
     while (next && next.phaseIndex === phaseIndex && !stopped()) {
-      const nowUs = sinceStartUs();
-      if (next.intendedUs > nowUs) {
+      // Compared on the clock's own axis, as the sleep is: run-relative arithmetic can round the other way
+      // and leave a due arrival forever "not yet due".
+      const clockNowUs = clock.nowUs();
+      if (startUs + next.intendedUs > clockNowUs) {
         await clock.sleepUntilUs(startUs + next.intendedUs);
         continue;
       }
-      if (nowUs > phaseEndUs + cutAfterUs) {
+      if (clockNowUs - startUs > phaseEndUs + cutAfterUs) {
         scheduleCut = true;
         return undefined;
       }
-      for (let batch = 0; next && next.phaseIndex === phaseIndex && batch < DISPATCH_BATCH && next.intendedUs <= nowUs; batch++) {
+      for (let batch = 0; next && next.phaseIndex === phaseIndex && batch < DISPATCH_BATCH && startUs + next.intendedUs <= clockNowUs; batch++) {
         fire(next.index, next.requestIndex, next.intendedUs);
         next = pending.next().value as Arrival | undefined;
       }
