@@ -15,6 +15,8 @@ import { mergeInterval, mergeIntervalLists } from './merge-intervals.js';
 import type { Scenario } from './scenario.js';
 import { runSegment, type RequestSender, type SegmentResult } from './segment-runner.js';
 import { newRunTraceId } from './trace-context.js';
+import { scenarioHash } from '../core/scenario-hash.js';
+import { scheduleOriginMs, startRecord, wallClockMs } from './start-at.js';
 import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 export interface RunLoadOptions {
@@ -22,6 +24,8 @@ export interface RunLoadOptions {
   workers?: number;
   /** This machine's share of the schedule, for multi-machine runs merged with `perfloop merge`. */
   segment?: Segment;
+  /** Wall-clock instant (epoch ms) at which the schedule begins (`--start-at`); default: at once. */
+  startAtEpochMs?: number;
   /** Share of requests marked sampled in their traceparent and kept as trace samples (default 0). */
   traceSampleRate?: number;
   samplesCap?: number;
@@ -62,6 +66,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
 
   let results: SegmentResult[];
   let intervalLists: Interval[][];
+  // --start-at: the wall-clock origin of the schedule (recorded in the run file's `start`).
+  let originMs = scheduleOriginMs(options.startAtEpochMs, 1);
   if (workers === 1) {
     const clock = options.clock ?? systemClock;
     const transport = options.sender ? undefined : new HttpTransport(scenario.requests, { connections: scenario.connections, keepAlive: scenario.keepAlive }, clock);
@@ -71,7 +77,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
         segment,
         clock,
         sender: options.sender ?? (transport as HttpTransport),
-        startUs: clock.nowUs() + 1000,
+        // The schedule's origin on this clock: 1 ms from now, or the requested wall-clock start (--start-at).
+        startUs: options.startAtEpochMs === undefined ? clock.nowUs() + 1000 : clock.nowUs() + (originMs - wallClockMs()) * 1000,
         runTraceId,
         traceSampleRate,
         samplesCap,
@@ -84,7 +91,7 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
       await transport?.close();
     }
   } else {
-    ({ results, intervalLists } = await runInWorkers(scenario, segment, workers, { runTraceId, traceSampleRate, samplesCap, onSealed, ...(options.signal ? { signal: options.signal } : {}) }));
+    ({ results, intervalLists, originMs } = await runInWorkers(scenario, segment, workers, { runTraceId, traceSampleRate, samplesCap, onSealed, ...(options.signal ? { signal: options.signal } : {}), ...(options.startAtEpochMs !== undefined ? { startAtEpochMs: options.startAtEpochMs } : {}) }));
   }
 
   const intervals = mergeIntervalLists(intervalLists);
@@ -110,6 +117,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     health,
     summary: summarizeIntervals(intervals),
     ...(traceSampleRate > 0 ? { traces: { sampleRate: traceSampleRate, samples, samplesCap } } : {}),
+    scenarioHash: scenarioHash(scenario),
+    start: startRecord(options.startAtEpochMs, originMs),
   };
 }
 
@@ -126,9 +135,10 @@ interface WorkerRunOptions {
   samplesCap: number;
   signal?: AbortSignal;
   onSealed: (intervals: Interval[]) => void;
+  startAtEpochMs?: number;
 }
 
-async function runInWorkers(scenario: Scenario, segment: Segment, workers: number, options: WorkerRunOptions): Promise<{ results: SegmentResult[]; intervalLists: Interval[][] }> {
+async function runInWorkers(scenario: Scenario, segment: Segment, workers: number, options: WorkerRunOptions): Promise<{ results: SegmentResult[]; intervalLists: Interval[][]; originMs: number }> {
   const threads = Array.from({ length: workers }, (_, worker) => {
     const task: WorkerTask = {
       scenario,
@@ -142,10 +152,13 @@ async function runInWorkers(scenario: Scenario, segment: Segment, workers: numbe
   const stopAll = (): void => threads.forEach((thread) => thread.postMessage({ type: 'stop' } satisfies MainMessage));
   options.signal?.addEventListener('abort', stopAll, { once: true });
   let ready = 0;
+  let originMs = NaN;
   const startWhenAllReady = (): void => {
     if (++ready < workers) return;
     // Every thread has loaded: start them together, a little in the future, on the shared time axis.
-    const startEpochMs = performance.timeOrigin + performance.now() + 20;
+    // The requested start (--start-at), or 20 ms from now when none was asked for or it has passed.
+    originMs = scheduleOriginMs(options.startAtEpochMs, 20);
+    const startEpochMs = originMs;
     threads.forEach((thread) => thread.postMessage({ type: 'start', startEpochMs } satisfies MainMessage));
   };
   try {
@@ -167,7 +180,7 @@ async function runInWorkers(scenario: Scenario, segment: Segment, workers: numbe
           }),
       ),
     );
-    return { results: outcomes.map((outcome) => outcome.result), intervalLists: outcomes.map((outcome) => outcome.intervals) };
+    return { results: outcomes.map((outcome) => outcome.result), intervalLists: outcomes.map((outcome) => outcome.intervals), originMs };
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
     await Promise.all(threads.map((thread) => thread.terminate()));

@@ -8,7 +8,9 @@ import { checkBudget, renderBudgetResult } from '../../compare/budget.js';
 import { readBudgetFile } from '../../compare/read-budget-file.js';
 import { readRunFile, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
-import { parseSegment } from '../../load/arrival-schedule.js';
+import { parseSegment, type Segment } from '../../load/arrival-schedule.js';
+import { segmentFromEnvironment } from '../../load/segment-auto.js';
+import { checkStartAt, formatSeconds, parseStartAt, waitUntil, wallClockMs } from '../../load/start-at.js';
 import { runLoad } from '../../load/run-load.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
 import type { Scenario } from '../../load/scenario.js';
@@ -44,6 +46,10 @@ traces:
 run:
   --workers N          generator threads (default 1)
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
+  --segment auto       the share from a Kubernetes Indexed Job: JOB_COMPLETION_INDEX (0-based) of
+                       PERFLOOP_SEGMENT_COUNT (deploy/kubernetes/)
+  --start-at TIME      begin the schedule at this wall-clock instant (ISO 8601 with a zone, or epoch ms),
+                       so segments on several machines line up interval by interval
   --out FILE           run file (default .perfloop/runs/<id>.json)
   --report             also write the HTML report beside the run file
   --budget FILE        check the run against a budget file; exit 1 when over budget
@@ -77,6 +83,7 @@ const options = {
   baseline: { type: 'string' },
   workers: { type: 'string' },
   segment: { type: 'string' },
+  'start-at': { type: 'string' },
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -125,8 +132,12 @@ function traceSampleRate(values: RunFlags): number {
   return rate;
 }
 
-/** Runs until done or until SIGINT/SIGTERM; a second signal exits at once. */
-async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<RunFile> {
+/** --segment i/n (1-based) or auto (from a Kubernetes Indexed Job's environment). */
+const resolveSegment = (text: string | undefined): Segment | undefined =>
+  text === undefined ? undefined : text.trim() === 'auto' ? segmentFromEnvironment(process.env) : parseSegment(text, '--segment', badInput);
+
+/** Runs until done or until SIGINT/SIGTERM; a second signal exits at once. Undefined: stopped before --start-at. */
+async function runInterruptibly(scenario: Scenario, values: RunFlags, segment: Segment | undefined, startAtMs: number | undefined): Promise<RunFile | undefined> {
   const stop = new AbortController();
   const onSignal = (): void => {
     if (stop.signal.aborted) process.exit(130);
@@ -135,11 +146,24 @@ async function runInterruptibly(scenario: Scenario, values: RunFlags): Promise<R
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const workers = positiveInteger(values.workers, '--workers', 1);
+  if (startAtMs !== undefined) {
+    const name = segment ? `segment ${segment.index + 1}/${segment.count}` : 'run';
+    process.stderr.write(`${name}: waiting for --start-at ${new Date(startAtMs).toISOString()} (in ${formatSeconds(Math.max(0, startAtMs - wallClockMs()))})\n`);
+    // The generator takes over shortly before the start (worker threads need time to load).
+    const reached = await waitUntil(startAtMs - (workers > 1 ? 2000 : 250), stop.signal);
+    if (!reached) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      return undefined;
+    }
+  }
   const progress = values.quiet ? undefined : progressDisplay();
   try {
     return await runLoad(scenario, {
-      workers: positiveInteger(values.workers, '--workers', 1),
-      ...(values.segment !== undefined ? { segment: parseSegment(values.segment, '--segment', badInput) } : {}),
+      workers,
+      ...(segment ? { segment } : {}),
+      ...(startAtMs !== undefined ? { startAtEpochMs: startAtMs } : {}),
       signal: stop.signal,
       traceSampleRate: traceSampleRate(values),
       ...(progress ? { onInterval: (interval) => progress.onInterval(interval) } : {}),
@@ -160,7 +184,10 @@ export const runCommand: Command = {
     const [target, ...extra] = positionals;
     if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
     if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
+    const segment = resolveSegment(values.segment);
     const scenario = await scenarioFromTarget(target, values);
+    const startAtMs = values['start-at'] !== undefined ? parseStartAt(values['start-at']) : undefined;
+    if (startAtMs !== undefined) checkStartAt(startAtMs, wallClockMs(), scenario.intervalMs);
     // Budget and baseline are read before the load so bad input fails fast.
     const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
     const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
@@ -169,7 +196,13 @@ export const runCommand: Command = {
     let run: RunFile;
     let analysis: TraceAnalysis | undefined;
     try {
-      run = await runInterruptibly(scenario, values);
+      const measured = await runInterruptibly(scenario, values, segment, startAtMs);
+      if (!measured) {
+        process.stderr.write('stopped before --start-at: nothing was measured, no run file written\n');
+        return 130;
+      }
+      run = measured;
+      if (run.start?.requestedAt && run.start.lateMs > 0) process.stderr.write(`warning: the schedule began ${formatSeconds(run.start.lateMs)} after --start-at\n`);
       if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver));
     } finally {
       await receiver?.close();
