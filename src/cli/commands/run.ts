@@ -150,8 +150,9 @@ async function runInterruptibly(scenario: Scenario, values: RunFlags, segment: S
   if (startAtMs !== undefined) {
     const name = segment ? `segment ${segment.index + 1}/${segment.count}` : 'run';
     process.stderr.write(`${name}: waiting for --start-at ${new Date(startAtMs).toISOString()} (in ${formatSeconds(Math.max(0, startAtMs - wallClockMs()))})\n`);
-    // The generator takes over shortly before the start (worker threads need time to load).
-    const reached = await waitUntil(startAtMs - (workers > 1 ? 2000 : 250), stop.signal);
+    // One thread: the generator takes over just before the start. Worker threads take a while to load
+    // (seconds on a crowded node), so they are started at once and wait for the start themselves.
+    const reached = workers > 1 || (await waitUntil(startAtMs - 250, stop.signal));
     if (!reached) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -197,7 +198,7 @@ export const runCommand: Command = {
     let analysis: TraceAnalysis | undefined;
     try {
       const measured = await runInterruptibly(scenario, values, segment, startAtMs);
-      if (!measured) {
+      if (!measured || (measured.interrupted && measured.health.scheduled === 0 && startAtMs !== undefined)) {
         process.stderr.write('stopped before --start-at: nothing was measured, no run file written\n');
         return 130;
       }
