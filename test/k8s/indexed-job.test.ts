@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunFile } from '../../src/core/run-file-io.js';
@@ -19,18 +19,18 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { scheduleLockedTarget } from './schedule-locked-target.js';
 
 const SEGMENTS = 3;
-const DELAY_MS = 300;
+const DELAY_MS = 100;
 
 /**
- * Two 300 ms bursts at 100/s, one at the start of each 1 s interval: arrivals sit ≥ 700 ms before an
- * interval boundary and complete ≥ 400 ms before it, so per-interval counts (by intended start, by send
- * time, by completion) do not depend on how busy this shared machine is.
+ * Two 240 ms bursts at 125/s, one at the start of each 1 s interval: arrivals sit ≥ 760 ms before an
+ * interval boundary and are answered ≥ 660 ms before it, so per-interval counts (by intended start, by
+ * send time, by completion) do not depend on how busy this shared machine is.
  */
 const scenarioYaml = (url: string): string => `requests:
   - { name: read, url: ${url}/read, weight: 3 }
   - { name: write, url: ${url}/write, method: POST, body: x, weight: 1 }
 phases:
-  - { kind: burst, rate: 100, baseRate: 0, on: 300ms, off: 700ms, duration: 2s }
+  - { kind: burst, rate: 125, baseRate: 0, on: 240ms, off: 760ms, duration: 2s }
 seed: 7
 interval: 1s
 timeout: 5s
@@ -54,7 +54,7 @@ test('an Indexed Job of N perfloop processes started together, merged, equals on
   let attempt: { startAtMs: number; results: CliResult[]; target: Awaited<ReturnType<typeof scheduleLockedTarget>> } | undefined;
   // Five CLI processes start on a 2-core machine shared with other work: the common start leaves them
   // room, and once more room when one of them could not make it (it refuses rather than start late).
-  for (const leadMs of [10_000, 20_000]) {
+  for (const leadMs of [10_000, 25_000]) {
     const startAtMs = Math.ceil((wallClockMs() + leadMs) / 1000) * 1000;
     const target = await scheduleLockedTarget({ startAtMs, intendedUsByNumber, delayMs: DELAY_MS });
     await writeFile(scenarioPath, scenarioYaml(target.url));
@@ -66,9 +66,14 @@ test('an Indexed Job of N perfloop processes started together, merged, equals on
     );
     const single = runCli([...common, '--out', join(dir, 'single.json')]);
     const results = await Promise.all([...pods, single]);
-    const tooLate = results.some((result) => result.code === 2 && /in the past/.test(result.stderr));
-    if (tooLate && leadMs < 20_000) {
+    // A process that came up after the start refuses (exit 2); worker threads that loaded after it start
+    // late, and the merge would refuse them. Neither is what this test is about: more room, once.
+    const files = [...Array.from({ length: SEGMENTS }, (_, index) => join(segmentsDir, `segment-${index}.json`)), join(dir, 'single.json')];
+    const late = await Promise.all(files.map((file) => readRunFile(file).then((run) => (run.start?.lateMs ?? 0) > 0, () => false)));
+    const tooLate = late.some(Boolean) || results.some((result) => result.code === 2 && /in the past/.test(result.stderr));
+    if (tooLate && leadMs < 25_000) {
       process.stdout.write(`# a process could not start within ${leadMs} ms on this busy machine; again with more room\n`);
+      await Promise.all(files.map((file) => rm(file, { force: true })));
       await target.close();
       continue;
     }
@@ -98,12 +103,16 @@ test('an Indexed Job of N perfloop processes started together, merged, equals on
     assert.equal(merged.scenarioHash, single.scenarioHash);
     assert.equal(single.start?.actualAt, new Date(startAtMs).toISOString());
 
-    // Counts: bucket for bucket, interval for interval, request name for request name.
+    // Counts: interval for interval, scheduled (by intended start) and sent (by send time) exactly; the
+    // completed requests per request name exactly. (Completions per interval would also match, but on a
+    // machine crowded enough to delay a response by more than 660 ms one can cross an interval boundary.)
     assert.equal(merged.intervals.length, 2);
     assert.deepEqual(
-      merged.intervals.map((interval) => [interval.startMs, interval.scheduled, interval.sent, Object.fromEntries(Object.entries(interval.requests).map(([name, stats]) => [name, stats.count]))]),
-      single.intervals.map((interval) => [interval.startMs, interval.scheduled, interval.sent, Object.fromEntries(Object.entries(interval.requests).map(([name, stats]) => [name, stats.count]))]),
+      merged.intervals.map((interval) => [interval.startMs, interval.scheduled, interval.sent]),
+      single.intervals.map((interval) => [interval.startMs, interval.scheduled, interval.sent]),
     );
+    const perName = (run: RunFile): Record<string, number> => Object.fromEntries(Object.entries(run.summary.byRequest).map(([name, stats]) => [name, stats.count]));
+    assert.deepEqual(perName(merged), perName(single));
     assert.deepEqual(merged.intervals.map((interval) => interval.scheduled), [30, 30]);
     assert.equal(merged.summary.total.count, 60);
     assert.equal(merged.summary.total.errors, 0);
