@@ -132,6 +132,13 @@ export const environmentSchema = z.object({
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
+export const startSchema = z.object({
+  requestedAt: z.string().optional(),
+  actualAt: z.string(),
+  /** actual − requested, ms (0 when on time or when no start was requested). */
+  lateMs: z.number().nonnegative(),
+});
+
 export const runFileSchema = z.object({
   format: z.literal(RUN_FILE_FORMAT),
   version: z.literal(RUN_FILE_VERSION),
@@ -160,5 +167,27 @@ export const runFileSchema = z.object({
     .optional(),
   /** Names of the run files this one was merged from, when produced by `perfloop merge`. */
   mergedFrom: z.array(z.string()).optional(),
+  /** `sha256:` + hex of the RFC 8785 canonical `scenario`: segments of one schedule share it (core/scenario-hash.ts). */
+  scenarioHash: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  /** When the schedule began (its intended time 0) by this machine's wall clock; `requestedAt` is `--start-at`. */
+  start: startSchema.optional(),
+  /** What `perfloop merge` combined: segments of one schedule or repeats, each part's identity and start. */
+  merge: z
+    .object({
+      kind: z.enum(['segments', 'repeats']),
+      parts: z.array(
+        z.object({
+          source: z.string(),
+          id: z.string(),
+          segment: environmentSchema.shape.segment,
+          hostname: z.string(),
+          workers: z.number().int().positive(),
+          start: startSchema.optional(),
+        }),
+      ),
+      /** Plain-language doubts about the merge (segments not started together, …). */
+      warnings: z.array(z.string()),
+    })
+    .optional(),
 });
 export type RunFile = z.infer<typeof runFileSchema>;

@@ -17,6 +17,8 @@ import { IntervalAssembler } from './raw-interval.js';
 import type { RequestSender } from './request-sender.js';
 import type { Scenario } from './scenario.js';
 import { runSegment, type SegmentResult } from './segment-runner.js';
+import { scenarioHash } from '../core/scenario-hash.js';
+import { scheduleOriginMs, startRecord, wallClockMs } from './start-at.js';
 import { newRunTraceId } from './trace-context.js';
 import type { GeneratorStalls, MainMessage, TransportKind, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
@@ -25,6 +27,8 @@ export interface RunLoadOptions {
   workers?: number;
   /** This machine's share of the schedule, for multi-machine runs merged with `perfloop merge`. */
   segment?: Segment;
+  /** Wall-clock instant (epoch ms) at which the schedule begins (`--start-at`); default: at once. */
+  startAtEpochMs?: number;
   /** Share of requests marked sampled in their traceparent and kept as trace samples (default 0). */
   traceSampleRate?: number;
   samplesCap?: number;
@@ -53,6 +57,8 @@ const workerSegment = (segment: Segment, worker: number, workers: number): Segme
 interface GeneratorOutcome {
   results: SegmentResult[];
   stalls: GeneratorStalls[];
+  /** The schedule's wall-clock origin (epoch ms). */
+  originMs: number;
 }
 
 export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}): Promise<RunFile> {
@@ -69,19 +75,21 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
   if (inThread) {
     const { clock, sender } = options;
     if (!clock || !sender) throw new TypeError('runLoad: the in-thread test seam needs both clock and sender');
+    const originMs = scheduleOriginMs(options.startAtEpochMs, 1);
     const result = await runSegment({
       scenario,
       segment,
       clock,
       sender,
-      startUs: clock.nowUs() + 1000,
+      // The schedule's origin on this clock: 1 ms from now, or the requested wall-clock start (--start-at).
+      startUs: options.startAtEpochMs === undefined ? clock.nowUs() + 1000 : clock.nowUs() + (originMs - wallClockMs()) * 1000,
       runTraceId,
       traceSampleRate,
       samplesCap,
       ...(options.signal ? { signal: options.signal } : {}),
       onIntervalsSealed: (raws) => raws.forEach((raw) => assembler.add(raw)),
     });
-    outcome = { results: [result], stalls: [] };
+    outcome = { results: [result], stalls: [], originMs };
   } else {
     const task = (worker: number): WorkerTask => ({
       scenario,
@@ -122,6 +130,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     health,
     summary: summarizeIntervals(intervals),
     ...(traceSampleRate > 0 ? { traces: { sampleRate: traceSampleRate, samples, samplesCap } } : {}),
+    scenarioHash: scenarioHash(scenario),
+    start: startRecord(options.startAtEpochMs, outcome.originMs),
   };
 }
 
@@ -142,11 +152,13 @@ async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, o
   // Stopped before the threads even started (a Ctrl-C during start-up): they start and end at once.
   if (options.signal?.aborted) stopAll();
   let ready = 0;
+  let originMs = NaN;
   const startWhenAllReady = (): void => {
     if (++ready < threads.length) return;
-    // Every thread has loaded and connected: start them together, a little in the future, on the shared time axis.
-    const startEpochMs = performance.timeOrigin + performance.now() + 20;
-    threads.forEach((thread) => thread.postMessage({ type: 'start', startEpochMs } satisfies MainMessage));
+    // Every thread has loaded and connected: start them together on the shared time axis, at the requested
+    // start (--start-at; the threads wait for it themselves) or 20 ms from now.
+    originMs = scheduleOriginMs(options.startAtEpochMs, 20);
+    threads.forEach((thread) => thread.postMessage({ type: 'start', startEpochMs: originMs } satisfies MainMessage));
   };
   const finished: { result: SegmentResult; stalls: GeneratorStalls }[] = [];
   const everyThread = Promise.all(
@@ -175,7 +187,7 @@ async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, o
   everyThread.catch(() => undefined);
   try {
     await Promise.race([everyThread, forced]);
-    return { results: finished.map((entry) => entry.result), stalls: finished.map((entry) => entry.stalls) };
+    return { results: finished.map((entry) => entry.result), stalls: finished.map((entry) => entry.stalls), originMs };
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
     await Promise.all(threads.map((thread) => thread.terminate()));

@@ -8,8 +8,10 @@ import { checkBudget, renderBudgetResult } from '../../compare/budget.js';
 import { readBudgetFile } from '../../compare/read-budget-file.js';
 import { readRunFile, writeRunFile } from '../../core/run-file-io.js';
 import type { RunFile } from '../../core/run-file.js';
-import { parseSegment } from '../../load/arrival-schedule.js';
+import { parseSegment, type Segment } from '../../load/arrival-schedule.js';
 import { DEFAULT_SPIN_WINDOW_US, runLoad } from '../../load/run-load.js';
+import { segmentFromEnvironment } from '../../load/segment-auto.js';
+import { checkStartAt, formatSeconds, parseStartAt, waitUntil, wallClockMs } from '../../load/start-at.js';
 import type { TransportKind } from '../../load/worker-protocol.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
 import type { Scenario } from '../../load/scenario.js';
@@ -49,6 +51,10 @@ generator:
                        before each due time) or timer (millisecond timers: less CPU, ~1 ms late)
 run:
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
+  --segment auto       the share from a Kubernetes Indexed Job: JOB_COMPLETION_INDEX (0-based) of
+                       PERFLOOP_SEGMENT_COUNT (deploy/kubernetes/)
+  --start-at TIME      begin the schedule at this wall-clock instant (ISO 8601 with a zone, or epoch ms),
+                       so segments on several machines line up interval by interval
   --out FILE           run file (default .perfloop/runs/<id>.json)
   --report             also write the HTML report beside the run file
   --budget FILE        check the run against a budget file; exit 1 when over budget
@@ -84,6 +90,7 @@ const options = {
   transport: { type: 'string' },
   dispatch: { type: 'string' },
   segment: { type: 'string' },
+  'start-at': { type: 'string' },
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -132,6 +139,10 @@ function traceSampleRate(values: RunFlags): number {
   return rate;
 }
 
+/** --segment i/n (1-based) or auto (from a Kubernetes Indexed Job's environment). */
+const resolveSegment = (text: string | undefined): Segment | undefined =>
+  text === undefined ? undefined : text.trim() === 'auto' ? segmentFromEnvironment(process.env) : parseSegment(text, '--segment', badInput);
+
 /**
  * Ctrl-C (or SIGTERM) while a run is on: the first stops the schedule and lets in-flight requests finish
  * for a moment; the second ends at once with what has arrived. Neither discards: the run file is written.
@@ -172,12 +183,28 @@ function spinWindowOf(values: RunFlags): number {
   return dispatch === 'precise' ? DEFAULT_SPIN_WINDOW_US : 0;
 }
 
-async function runWithProgress(scenario: Scenario, values: RunFlags, signals: { stop: AbortController; force: AbortController }): Promise<RunFile> {
+interface Interruptions {
+  stop: AbortController;
+  force: AbortController;
+}
+
+/** The load, with live progress; undefined when stopped while waiting for --start-at. */
+async function runWithProgress(scenario: Scenario, values: RunFlags, signals: Interruptions, segment: Segment | undefined, startAtMs: number | undefined): Promise<RunFile | undefined> {
+  const workers = positiveInteger(values.workers, '--workers', 1);
+  if (startAtMs !== undefined) {
+    const name = segment ? `segment ${segment.index + 1}/${segment.count}` : 'run';
+    process.stderr.write(`${name}: waiting for --start-at ${new Date(startAtMs).toISOString()} (in ${formatSeconds(Math.max(0, startAtMs - wallClockMs()))})\n`);
+    // The generator threads take a while to load (seconds on a crowded node): they start some seconds ahead
+    // and wait for the start themselves.
+    const reached = await waitUntil(startAtMs - 5000, signals.stop.signal);
+    if (!reached && signals.stop.signal.aborted) return undefined;
+  }
   const progress = values.quiet ? undefined : progressDisplay();
   try {
     return await runLoad(scenario, {
-      workers: positiveInteger(values.workers, '--workers', 1),
-      ...(values.segment !== undefined ? { segment: parseSegment(values.segment, '--segment', badInput) } : {}),
+      workers,
+      ...(segment ? { segment } : {}),
+      ...(startAtMs !== undefined ? { startAtEpochMs: startAtMs } : {}),
       signal: signals.stop.signal,
       forceSignal: signals.force.signal,
       traceSampleRate: traceSampleRate(values),
@@ -205,13 +232,16 @@ export const runCommand: Command = {
   },
 };
 
-async function runAndReport(argv: string[], signals: { stop: AbortController; force: AbortController }): Promise<number> {
+async function runAndReport(argv: string[], signals: Interruptions): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 'run');
   const [target, ...extra] = positionals;
   if (!target) throw badInput('target', 'give a URL or a scenario file (perfloop run --help)');
   if (extra.length > 0) throw badInput('target', `one target only, got also "${extra.join(' ')}"`);
   checkRunFlags(target, values);
+  const segment = resolveSegment(values.segment);
   const scenario = await scenarioFromTarget(target, values);
+  const startAtMs = values['start-at'] !== undefined ? parseStartAt(values['start-at']) : undefined;
+  if (startAtMs !== undefined) checkStartAt(startAtMs, wallClockMs(), scenario.intervalMs);
   // Budget and baseline are read before the load so bad input fails fast.
   const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
   const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
@@ -223,7 +253,13 @@ async function runAndReport(argv: string[], signals: { stop: AbortController; fo
   let run: RunFile;
   let analysis: TraceAnalysis | undefined;
   try {
-    run = await runWithProgress(scenario, values, signals);
+    const measured = await runWithProgress(scenario, values, signals, segment, startAtMs);
+    if (!measured || (measured.interrupted && measured.health.scheduled === 0 && startAtMs !== undefined)) {
+      process.stderr.write('stopped before --start-at: nothing was measured, no run file written\n');
+      return 130;
+    }
+    run = measured;
+    if (run.start?.requestedAt && run.start.lateMs > 0) process.stderr.write(`warning: the schedule began ${formatSeconds(run.start.lateMs)} after --start-at\n`);
     // A Ctrl-C while spans are still arriving ends the wait; the spans received so far are analysed.
     if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver, { signal: signals.stop.signal }));
   } finally {
