@@ -2,13 +2,15 @@
  * OTLP/HTTP trace receiver (edge): POST /v1/traces with application/json or application/x-protobuf,
  * optionally gzip/deflate-compressed. Memory is bounded twice over: bodies above `maxBodyBytes` (after
  * decompression too, so a gzip bomb stops at the limit) get 413, and spans beyond `maxSpans` are counted
- * as dropped, not stored. Malformed input gets 400 with a message; the server never throws.
+ * as dropped, not stored. Malformed spans in a good batch are skipped and reported as OTLP partial success
+ * (200 with rejectedSpans); a request with no usable span gets 400 with a message; the server never throws.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip, inflate } from 'node:zlib';
 import { isPerfloopError } from '../core/errors.js';
 import { decodeOtlpJson } from './decode-otlp-json.js';
+import { describeRejections, newDecodeReport } from './decode-report.js';
 import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
 import { exportTraceServiceResponseType } from './otlp-proto-root.js';
 import type { Span } from './span.js';
@@ -27,6 +29,8 @@ export interface ReceiverOptions {
 export interface ReceiverStats {
   spansReceived: number;
   spansDropped: number;
+  /** Spans skipped as malformed (bad ids or times) in otherwise accepted requests. */
+  spansRejected: number;
   requestsAccepted: number;
   requestsRejected: number;
 }
@@ -99,7 +103,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
   const maxSpans = options.maxSpans ?? 1_000_000;
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const stored: Span[] = [];
-  const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, requestsAccepted: 0, requestsRejected: 0 };
+  const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, spansRejected: 0, requestsAccepted: 0, requestsRejected: 0 };
 
   const reply = (response: ServerResponse, status: number, contentType: string, body: string | Uint8Array, extra: Record<string, string> = {}): void => {
     if (response.headersSent) return;
@@ -122,10 +126,14 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     const isJson = contentType === 'application/json';
     if (!isJson && contentType !== 'application/x-protobuf') return reject(request, response, 415, `unsupported Content-Type "${contentType}" (use application/json or application/x-protobuf)`);
     let spans: Span[];
+    // Bad spans (ids, times) are skipped and counted: the good ones are kept (OTLP partial success), since
+    // exporters do not retry a 400 and one bad span would otherwise lose the whole batch.
+    const decodeReport = newDecodeReport();
     try {
       const raw = await readBody(request, maxBodyBytes);
       const body = await decompress(raw, (request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
-      spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body') : decodeOtlpProtobuf(body, 'request body');
+      spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body', decodeReport) : decodeOtlpProtobuf(body, 'request body', decodeReport);
+      if (spans.length === 0 && decodeReport.rejectedSpans > 0) throw new HttpError(400, describeRejections(decodeReport));
     } catch (error) {
       if (error instanceof HttpError) return reject(request, response, error.status, error.message);
       if (isPerfloopError(error)) return reject(request, response, 400, error.message);
@@ -138,9 +146,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     for (let index = 0; index < kept; index++) stored.push(spans[index]!);
     const dropped = spans.length - kept;
     stats.spansDropped += dropped;
-    const partialSuccess = dropped > 0 ? { rejectedSpans: dropped, errorMessage: `span limit of ${maxSpans} reached` } : undefined;
+    stats.spansRejected += decodeReport.rejectedSpans;
+    const rejected = dropped + decodeReport.rejectedSpans;
+    const reasons = [...(decodeReport.rejectedSpans > 0 ? [describeRejections(decodeReport)] : []), ...(dropped > 0 ? [`span limit of ${maxSpans} reached`] : [])];
+    const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage: reasons.join('; ') } : undefined;
     if (isJson) {
-      reply(response, 200, 'application/json', JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, rejectedSpans: String(dropped) } } : {}));
+      reply(response, 200, 'application/json', JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, rejectedSpans: String(rejected) } } : {}));
     } else {
       const message = exportTraceServiceResponseType.fromObject(partialSuccess ? { partialSuccess } : {});
       reply(response, 200, 'application/x-protobuf', exportTraceServiceResponseType.encode(message).finish());

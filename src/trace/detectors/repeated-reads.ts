@@ -4,6 +4,7 @@
  * placeholders but no captured values are skipped: their text does not say which rows they read.
  * Fix prediction: cached reads cost ~0.
  */
+import { notAwaited } from '../span-tree.js';
 import { isDbCall, stringAttribute, type Span } from '../span.js';
 import { hasPlaceholders } from '../normalise-statement.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
@@ -40,7 +41,7 @@ export const repeatedReadsDetector: Detector = {
     const reads = new Map<string, Read>();
     for (const trace of context.traces) {
       for (const node of nodesOf(trace.tree)) {
-        if (node.async) continue;
+        if (notAwaited(node)) continue;
         const key = readKey(node.span);
         if (key === undefined) continue;
         let read = reads.get(key);

@@ -3,7 +3,7 @@
  * status, HTTP 5xx/429). The failed attempts are wasted time. Fix prediction: the failed attempts vanish
  * (backoff gaps are kept, so the prediction is conservative).
  */
-import type { SpanNode } from '../span-tree.js';
+import { notAwaited, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { failed, targetKey } from './span-target.js';
@@ -15,7 +15,7 @@ export const retriesDetector: Detector = {
     for (const trace of context.traces) {
       for (const parent of nodesOf(trace.tree)) {
         if (parent.children.length < 2) continue;
-        const calls = parent.children.filter((child) => child.span.kind === 'client' && !child.async);
+        const calls = parent.children.filter((child) => child.span.kind === 'client' && !notAwaited(child));
         // No failed call, no retry: skip building target keys (the common case).
         if (!calls.some((call) => failed(call.span))) continue;
         let run: SpanNode[] = [];

@@ -4,14 +4,14 @@
  * cannot run concurrently; N+1 covers repeated queries. Fix prediction: the chain runs concurrently.
  */
 import { isDbCall } from '../span.js';
-import { overlapToleranceNs, type SpanNode } from '../span-tree.js';
+import { notAwaited, nodeToleranceNs, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { downstreamService, failed, isConnectSpan } from './span-target.js';
 
 function candidate(node: SpanNode): boolean {
   const span = node.span;
-  return !node.async && span.kind === 'client' && !isDbCall(span) && !isConnectSpan(span) && !failed(span);
+  return !notAwaited(node) && span.kind === 'client' && !isDbCall(span) && !isConnectSpan(span) && !failed(span);
 }
 
 /** Maximal runs of calls where each starts after the previous one ended. */
@@ -21,7 +21,7 @@ function sequentialChains(parent: SpanNode): SpanNode[][] {
   for (const child of parent.children) {
     if (!candidate(child)) continue;
     const previous = chain[chain.length - 1];
-    if (previous !== undefined && child.startNs < previous.endNs - overlapToleranceNs(previous.endNs - previous.startNs)) {
+    if (previous !== undefined && child.startNs < previous.endNs - nodeToleranceNs(previous)) {
       chains.push(chain);
       chain = [];
     }
