@@ -46,7 +46,7 @@ function tags(list: unknown): Attributes {
 
 function micros(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.round(value)) * 1000n;
-  if (typeof value === 'string' && /^\d{1,30}$/.test(value)) return BigInt(value) * 1000n;
+  if (typeof value === 'string' && /^\d{1,40}$/.test(value)) return BigInt(value) * 1000n;
   return undefined;
 }
 

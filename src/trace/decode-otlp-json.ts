@@ -70,7 +70,7 @@ export function otlpAttributes(list: unknown, into: Attributes = {}): Attributes
 }
 
 function nanos(value: unknown): bigint | undefined {
-  if (typeof value === 'string' && /^\d{1,30}$/.test(value)) return BigInt(value);
+  if (typeof value === 'string' && /^\d{1,40}$/.test(value)) return BigInt(value);
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.round(value));
   if (typeof value === 'bigint') return value;
   return undefined;

@@ -27,7 +27,7 @@ const NUMERIC_KEYS = new Set([
 
 function micros(value: unknown): bigint | undefined {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.round(value)) * 1000n;
-  if (typeof value === 'string' && /^\d{1,30}$/.test(value)) return BigInt(value) * 1000n;
+  if (typeof value === 'string' && /^\d{1,40}$/.test(value)) return BigInt(value) * 1000n;
   return undefined;
 }
 
