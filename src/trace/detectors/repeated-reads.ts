@@ -11,7 +11,8 @@ import { isDbCall, numberAttribute, stringAttribute, type Span } from '../span.j
 import { hasPlaceholders } from '../normalise-statement.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { FindingBuilder } from './finding-builder.js';
-import { statementOf } from './span-target.js';
+import { pathShape, statementOf } from './span-target.js';
+import { normaliseStatement } from '../normalise-statement.js';
 
 function readKey(span: Span): string | undefined {
   if (span.kind !== 'client') return undefined;
@@ -64,9 +65,20 @@ export const repeatedReadsDetector: Detector = {
         else read.traces.set(trace.tree.traceId, [node.span.spanId]);
       }
     }
-    const findings: Finding[] = [];
     const total = context.traces.length;
     const { repeatedReadMinTraces, repeatedReadMinShare } = context.thresholds;
+    // One finding per kind of read (statement or URL shape) and scope, not per key: 4 hot customers read
+    // uncached are one problem.
+    interface Group {
+      builder: FindingBuilder;
+      acrossTraces: boolean;
+      keys: number;
+      requests: Set<string>;
+      sameResult: boolean;
+      /** Every span the finding would cache, as trace id + span id. */
+      spans: Array<[string, string]>;
+    }
+    const groups = new Map<string, Group>();
     for (const read of reads.values()) {
       const what = statementOf(read.span) ?? stringAttribute(read.span, 'url.full') ?? read.span.name;
       const live = read.results.size > 1;
@@ -74,34 +86,71 @@ export const repeatedReadsDetector: Detector = {
       const withinTraces = [...read.traces].filter(([, spanIds]) => spanIds.length >= 2);
       const withinTrace = withinTraces.length >= repeatedReadMinTraces && withinTraces.length / total >= repeatedReadMinShare;
       if (!acrossTraces && !withinTrace) continue;
-      const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name, context);
-      builder.details.read = what;
-      builder.details.scope = acrossTraces ? 'across requests' : 'within requests';
-      let reads = 0;
+      const statement = statementOf(read.span);
+      const url = stringAttribute(read.span, 'url.full');
+      const shape = statement !== undefined ? normaliseStatement(statement) : url !== undefined ? pathShape(url) : read.span.name;
+      const groupKey = `${read.span.service}\u0000${read.span.name}\u0000${shape}\u0000${acrossTraces}`;
+      let group = groups.get(groupKey);
+      if (group === undefined) {
+        const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name, context);
+        builder.details.read = what;
+        builder.details.scope = acrossTraces ? 'across requests' : 'within requests';
+        group = { builder, acrossTraces, keys: 0, requests: new Set(), sameResult: true, spans: [] };
+        groups.set(groupKey, group);
+      }
+      group.keys++;
+      group.sameResult &&= read.results.size === 1;
+      const { builder } = group;
+      let count = 0;
       for (const [traceId, spanIds] of acrossTraces ? read.traces : withinTraces) {
         builder.hit(traceId, spanIds[0]!);
-        reads += spanIds.length;
+        group.requests.add(traceId);
+        count += spanIds.length;
         builder.max('maxPerRequest', spanIds.length);
         const plan = builder.plan(traceId);
         // Across requests every read becomes a cache hit; within one request the first read stays.
         for (const spanId of acrossTraces ? spanIds : spanIds.slice(1)) plan.remove.add(spanId);
+        for (const spanId of spanIds) group.spans.push([traceId, spanId]);
       }
-      builder.add('reads', reads);
+      builder.add('reads', count);
+    }
+    // A repeated read made inside another repeated read (the database query behind a repeated HTTP GET)
+    // is the same problem: caching the outer read removes the inner one, so only the outer is reported.
+    const trees = new Map(context.traces.map((trace) => [trace.tree.traceId, trace.tree]));
+    const owner = new Map<string, Group>();
+    for (const group of groups.values()) if (group.acrossTraces) for (const [traceId, spanId] of group.spans) owner.set(`${traceId}/${spanId}`, group);
+    const nested = (group: Group): boolean =>
+      group.acrossTraces &&
+      group.spans.every(([traceId, spanId]) => {
+        for (let node = trees.get(traceId)?.byId.get(spanId)?.parent; node !== undefined; node = node.parent) {
+          const outer = owner.get(`${traceId}/${node.span.spanId}`);
+          if (outer !== undefined && outer !== group) return true;
+        }
+        return false;
+      });
+    const findings: Finding[] = [];
+    for (const group of groups.values()) {
+      if (nested(group)) continue;
+      const { builder, acrossTraces, keys, requests, sameResult } = group;
+      if (keys > 1) builder.counts.distinctKeys = keys;
+      const more = keys > 1 ? ` (and ${keys - 1} more key${keys === 2 ? '' : 's'} of the same read)` : '';
       findings.push(
-        builder.build(context, {
-          title: acrossTraces
-            ? `Identical read repeated by ${read.traces.size} requests: ${what}`
-            : `Identical read repeated within ${withinTraces.length} requests: ${what}`,
-          fix: acrossTraces
-            ? 'Cache the result (in process with lru-cache, or Redis) with a TTL or invalidation on write.'
-            : 'Read once per request and pass the result along (request-scoped memoisation).',
-          tradeOff: 'Cached data can be stale for up to the TTL; the cache needs memory and an invalidation story.',
-        },
-        !acrossTraces
-          ? { level: 'high', because: [`read again within the same request in ${withinTraces.length} requests`] }
-          : read.results.size === 1
-            ? { level: 'high', because: [`the same read returned the same result size in ${read.traces.size} requests`] }
-            : { level: 'medium', because: [`the same read in ${read.traces.size} requests; its result size is not recorded, so whether the data changes between reads is unknown`] },
+        builder.build(
+          context,
+          {
+            title: acrossTraces
+              ? `Identical read repeated by ${requests.size} requests: ${builder.details.read}${more}`
+              : `Identical read repeated within ${requests.size} requests: ${builder.details.read}${more}`,
+            fix: acrossTraces
+              ? 'Cache the result (in process with lru-cache, or Redis) with a TTL or invalidation on write.'
+              : 'Read once per request and pass the result along (request-scoped memoisation).',
+            tradeOff: 'Cached data can be stale for up to the TTL; the cache needs memory and an invalidation story.',
+          },
+          !acrossTraces
+            ? { level: 'high', because: [`read again within the same request in ${requests.size} requests`] }
+            : sameResult
+              ? { level: 'high', because: [`the same read returned the same result size every time, in ${requests.size} requests`] }
+              : { level: 'medium', because: [`the same read in ${requests.size} requests; its result size is not recorded, so whether the data changes between reads is unknown`] },
         ),
       );
     }

@@ -43,7 +43,7 @@ export function isConnectSpan(span: Span): boolean {
 }
 
 /** A URL path with its variable segments (numbers, hex ids, UUIDs) replaced, and query keys without values. */
-function pathShape(url: string): string {
+export function pathShape(url: string): string {
   const withoutScheme = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
   const [path = '', query] = withoutScheme.split('?', 2);
   const shape = path
