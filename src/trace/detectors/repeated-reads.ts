@@ -4,15 +4,15 @@
  * placeholders but no captured values are skipped: their text does not say which rows they read.
  * Live data is not a cacheable repeat: when the same read returns different results across requests
  * (its response size or row count varies), the data changes between reads and a cache would serve stale
- * values, so no across-requests finding is made. Fix prediction: cached reads cost ~0.
+ * values, so no across-requests finding is made. Queries of an N+1 loop are left to the N+1 finding.
+ * Fix prediction: cached reads cost ~0.
  */
-import { notAwaited } from '../span-tree.js';
+import { notAwaited, type SpanNode } from '../span-tree.js';
 import { isDbCall, numberAttribute, stringAttribute, type Span } from '../span.js';
-import { hasPlaceholders } from '../normalise-statement.js';
+import { hasPlaceholders, normaliseStatement } from '../normalise-statement.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { FindingBuilder } from './finding-builder.js';
 import { pathShape, statementOf } from './span-target.js';
-import { normaliseStatement } from '../normalise-statement.js';
 
 function readKey(span: Span): string | undefined {
   if (span.kind !== 'client') return undefined;
@@ -34,6 +34,27 @@ function readKey(span: Span): string | undefined {
   return undefined;
 }
 
+/**
+ * Queries issued in an N+1 loop (one parent, one normalised statement, at least `minRepeats` times): the
+ * N+1 finding covers them — one batched query removes the repetition a cache would hide.
+ */
+function nPlusOneMembers(nodes: Iterable<SpanNode>, minRepeats: number): Set<SpanNode> {
+  const members = new Set<SpanNode>();
+  for (const parent of nodes) {
+    if (parent.children.length < minRepeats) continue;
+    const groups = new Map<string, SpanNode[]>();
+    for (const child of parent.children) {
+      if (!isDbCall(child.span)) continue;
+      const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
+      const group = groups.get(statement);
+      if (group) group.push(child);
+      else groups.set(statement, [child]);
+    }
+    for (const group of groups.values()) if (group.length >= minRepeats) for (const node of group) members.add(node);
+  }
+  return members;
+}
+
 function resultSize(span: Span): number | undefined {
   return numberAttribute(span, 'http.response.body.size') ?? numberAttribute(span, 'db.response.returned_rows') ?? numberAttribute(span, 'db.rows_affected');
 }
@@ -49,8 +70,9 @@ export const repeatedReadsDetector: Detector = {
     }
     const reads = new Map<string, Read>();
     for (const trace of context.traces) {
+      const inLoop = nPlusOneMembers(trace.tree.byId.values(), context.thresholds.nPlusOneMinRepeats);
       for (const node of nodesOf(trace.tree)) {
-        if (notAwaited(node)) continue;
+        if (notAwaited(node) || inLoop.has(node)) continue;
         const key = readKey(node.span);
         if (key === undefined) continue;
         let read = reads.get(key);
