@@ -27,6 +27,8 @@ export interface Execution {
   node: SpanNode;
   /** Executions of the same operation running when this one started (itself included). */
   concurrency: number;
+  /** Start, ns after the earliest trace's origin (comparable across traces). */
+  absoluteStartNs: number;
   /** Time not covered by synchronous children, ns. */
   selfNs: number;
   /** Start of the first synchronous child minus the span's start, ns (undefined without children). */
@@ -65,10 +67,15 @@ const MIN_WAITED = 3;
 const MIN_WAITED_SHARE = 0.1;
 const MIN_ALONE = 3;
 const MIN_TOGETHER = 5;
-/** Serialisation makes an execution among c take about c times its alone time; a busy machine far less. */
-const MIN_SERIAL_RATIO = 0.6;
-const MIN_UNCONTENDED_NS = 1e6;
-const MIN_EXCESS_NS = 1e6;
+/**
+ * Serialisation makes an execution among c take about c times its alone time (c − ½ on average behind a
+ * mutex); parallel work on a busy machine slows far less. Strict on purpose, with floors: a starved machine
+ * (every service slow at once) must not read as a lock — checked on lab traces taken at load average 21.
+ */
+const MIN_SERIAL_RATIO = 0.8;
+const MIN_TOGETHER_SHARE = 0.2;
+const MIN_UNCONTENDED_NS = 5e6;
+const MIN_EXCESS_NS = 5e6;
 const MIN_GAP_NS = 2e6;
 
 /** The key grouping executions of one operation: the same one slow-query uses. */
@@ -133,6 +140,25 @@ function upperBound(sorted: readonly number[], value: number): number {
   return low;
 }
 
+/**
+ * One at a time means completions are spaced by about the work's own time: of executions that overlapped
+ * the one finishing before them, at least 80% finish ≥ ½ the alone time after it. A starved machine runs
+ * them together and finishes them close together.
+ */
+function completionsSpaced(executions: readonly Execution[], uncontendedNs: number): boolean {
+  const byEnd = executions.map((execution) => ({ startNs: execution.absoluteStartNs, endNs: execution.absoluteStartNs + execution.node.endNs - execution.node.startNs })).sort((a, b) => a.endNs - b.endNs);
+  let pairs = 0;
+  let spaced = 0;
+  for (let index = 1; index < byEnd.length; index++) {
+    const previous = byEnd[index - 1]!;
+    const current = byEnd[index]!;
+    if (current.startNs >= previous.endNs) continue;
+    pairs++;
+    if (current.endNs - previous.endNs >= 0.5 * uncontendedNs) spaced++;
+  }
+  return pairs >= MIN_TOGETHER && spaced >= 0.8 * pairs;
+}
+
 const ms = (ns: number): string => `${(ns / 1e6).toFixed(ns < 10e6 ? 1 : 0)} ms`;
 
 function judge(key: string, executions: Execution[]): OperationQueueing | undefined {
@@ -167,11 +193,11 @@ function judge(key: string, executions: Execution[]): OperationQueueing | undefi
   // 2. Self time proportional to the number of executions at once.
   const alone = executions.filter((execution) => execution.concurrency === 1);
   const together = executions.filter((execution) => execution.concurrency >= 2);
-  if (alone.length >= MIN_ALONE && together.length >= MIN_TOGETHER) {
+  if (alone.length >= MIN_ALONE && together.length >= MIN_TOGETHER && together.length >= MIN_TOGETHER_SHARE * executions.length) {
     const uncontendedNs = median(alone.map((execution) => execution.selfNs));
     const ratio = median(together.map((execution) => execution.selfNs / (execution.concurrency * uncontendedNs)));
     const excessNs = median(together.map((execution) => execution.selfNs - uncontendedNs));
-    if (uncontendedNs >= MIN_UNCONTENDED_NS && ratio >= MIN_SERIAL_RATIO && excessNs >= Math.max(MIN_EXCESS_NS, 0.5 * uncontendedNs)) {
+    if (uncontendedNs >= MIN_UNCONTENDED_NS && ratio >= MIN_SERIAL_RATIO && excessNs >= Math.max(MIN_EXCESS_NS, 0.5 * uncontendedNs) && completionsSpaced(executions, uncontendedNs)) {
       const waitNs = new Map<Execution, number>();
       for (const execution of together) if (execution.selfNs > uncontendedNs) waitNs.set(execution, execution.selfNs - uncontendedNs);
       return {
@@ -231,6 +257,7 @@ export function queueingByOperation(traces: readonly AnalysedTrace[]): Map<strin
         traceId: trace.tree.traceId,
         node,
         concurrency: 1,
+        absoluteStartNs: offsetNs + node.startNs,
         selfNs,
         gapNs,
         waited: wait.waited,
