@@ -83,6 +83,19 @@ export function operationKey(span: Span): string {
   return isDbCall(span) ? `${span.service}\u0000${normaliseStatement(statementOf(span) ?? span.name)}` : `${span.service}\u0000${span.name}`;
 }
 
+/** Largest (or `empty` for none) without spreading: arrays of 100k+ executions overflow `Math.max(...)`. */
+function maxOf(values: readonly number[], empty: number): number {
+  let max = empty;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}
+
+function minOf(values: readonly number[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const value of values) if (value < min) min = value;
+  return Number.isFinite(min) ? min : 0;
+}
+
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -129,7 +142,7 @@ function selfAndGap(node: SpanNode): { selfNs: number; gapNs: number | undefined
   return { selfNs: node.endNs - node.startNs - coveredNs, gapNs };
 }
 
-function upperBound(sorted: readonly number[], value: number): number {
+function upperBound(sorted: Float64Array, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
@@ -170,10 +183,10 @@ function judge(key: string, executions: Execution[]): OperationQueueing | undefi
   const waited = executions.filter((execution) => execution.waited);
   if (waited.length >= MIN_WAITED && waited.length >= MIN_WAITED_SHARE * executions.length) {
     const calm = executions.filter((execution) => !execution.waited).map((execution) => durationOf(execution) - (execution.acquiredAfterNs ?? 0));
-    const uncontendedNs = calm.length >= MIN_ALONE ? median(calm) : Math.min(...executions.map(durationOf));
+    const uncontendedNs = calm.length >= MIN_ALONE ? median(calm) : minOf(executions.map(durationOf));
     const waitNs = new Map<Execution, number>();
     for (const execution of waited) waitNs.set(execution, Math.max(0, execution.acquiredAfterNs ?? durationOf(execution) - uncontendedNs));
-    const maxQueueDepth = Math.max(0, ...waited.map((execution) => execution.queueDepth ?? 0));
+    const maxQueueDepth = maxOf(waited.map((execution) => execution.queueDepth ?? 0), 0);
     return {
       ...base,
       kind: 'events',
@@ -205,7 +218,7 @@ function judge(key: string, executions: Execution[]): OperationQueueing | undefi
         kind: 'concurrency',
         uncontendedNs,
         waitNs,
-        maxQueueDepth: Math.max(...together.map((execution) => execution.concurrency)) - 1,
+        maxQueueDepth: maxOf(together.map((execution) => execution.concurrency), 1) - 1,
         evidence: [
           `${ms(uncontendedNs)} when alone (${alone.length} executions), ${ms(uncontendedNs + excessNs)} median with others at once (${together.length})`,
           `time grows with the number at once: ${ratio.toFixed(2)} × concurrency × the alone time (serialised ≈ 1, parallel ≈ 1/concurrency)`,
@@ -230,7 +243,7 @@ function judge(key: string, executions: Execution[]): OperationQueueing | undefi
         kind: 'gap',
         uncontendedNs: median(alone.map(durationOf)),
         waitNs,
-        maxQueueDepth: Math.max(...togetherGaps.map((execution) => execution.concurrency)) - 1,
+        maxQueueDepth: maxOf(togetherGaps.map((execution) => execution.concurrency), 1) - 1,
         evidence: [`waits ${ms(gapNs)} before its first call when others run at once (${ms(aloneGapNs)} when alone): ${Math.round(share * 100)}% of its time`],
       };
     }
@@ -246,10 +259,14 @@ export function queueingByOperation(traces: readonly AnalysedTrace[]): Map<strin
   if (cached !== undefined) return cached;
   let epochNs: bigint | undefined;
   for (const trace of traces) if (epochNs === undefined || trace.tree.originNs < epochNs) epochNs = trace.tree.originNs;
-  const groups = new Map<string, Array<{ execution: Execution; startNs: number; endNs: number }>>();
+  const groups = new Map<string, Execution[]>();
   for (const trace of traces) {
     const offsetNs = Number(trace.tree.originNs - (epochNs ?? 0n));
     for (const node of trace.tree.byId.values()) {
+      // Only wait events can make a server, producer or consumer span (or a wait span itself) queue: skip
+      // the rest early, since this pass visits every span.
+      const kind = node.span.kind;
+      if (node.span.events === undefined && ((kind !== 'client' && kind !== 'internal') || WAIT_SPAN.test(node.span.name))) continue;
       const key = operationKey(node.span);
       const wait = waitEventOf(node.span.events);
       const { selfNs, gapNs } = selfAndGap(node);
@@ -264,21 +281,20 @@ export function queueingByOperation(traces: readonly AnalysedTrace[]): Map<strin
         queueDepth: wait.depth,
         acquiredAfterNs: wait.acquiredNs === undefined ? undefined : Math.max(0, Number(wait.acquiredNs - node.span.startNs)),
       };
-      const entry = { execution, startNs: offsetNs + node.startNs, endNs: offsetNs + node.endNs };
       const group = groups.get(key);
-      if (group) group.push(entry);
-      else groups.set(key, [entry]);
+      if (group) group.push(execution);
+      else groups.set(key, [execution]);
     }
   }
   const result = new Map<string, OperationQueueing>();
   for (const [key, group] of groups) {
-    const hasEvents = group.some((entry) => entry.execution.waited);
+    const hasEvents = group.some((execution) => execution.waited);
     if (!hasEvents && group.length < MIN_EXECUTIONS) continue;
-    const starts = group.map((entry) => entry.startNs).sort((a, b) => a - b);
-    const ends = group.map((entry) => entry.endNs).sort((a, b) => a - b);
+    const starts = Float64Array.from(group, (execution) => execution.absoluteStartNs).sort();
+    const ends = Float64Array.from(group, (execution) => execution.absoluteStartNs + execution.node.endNs - execution.node.startNs).sort();
     // Running at an execution's start: started at or before it, not yet ended.
-    for (const entry of group) entry.execution.concurrency = Math.max(1, upperBound(starts, entry.startNs) - upperBound(ends, entry.startNs));
-    const judged = judge(key, group.map((entry) => entry.execution));
+    for (const execution of group) execution.concurrency = Math.max(1, upperBound(starts, execution.absoluteStartNs) - upperBound(ends, execution.absoluteStartNs));
+    const judged = judge(key, group);
     if (judged !== undefined) result.set(key, judged);
   }
   cache.set(traces, result);

@@ -40,11 +40,12 @@ function sequentialChains(parent: SpanNode): SpanNode[][] {
   return chains;
 }
 
-/** The most repeated operation shape in a chain and its calls. */
-function mostRepeated(chain: readonly SpanNode[]): { shape: string; calls: SpanNode[] } {
+/** The most repeated operation shape in a chain and its calls (`shapes[i]` is `chain[i]`'s shape). */
+function mostRepeated(chain: readonly SpanNode[], shapes: readonly string[]): { shape: string; calls: SpanNode[] } {
   const byShape = new Map<string, SpanNode[]>();
-  for (const node of chain) {
-    const shape = operationShape(node);
+  for (let index = 0; index < chain.length; index++) {
+    const node = chain[index]!;
+    const shape = shapes[index]!;
     const list = byShape.get(shape);
     if (list) list.push(node);
     else byShape.set(shape, [node]);
@@ -66,7 +67,8 @@ export const sequentialCallsDetector: Detector = {
         if (parent.children.length < minCalls) continue;
         for (const chain of sequentialChains(parent)) {
           if (chain.length < minCalls) continue;
-          const repeated = mostRepeated(chain);
+          const shapes = chain.map(operationShape);
+          const repeated = mostRepeated(chain, shapes);
           const where = `${parent.span.service}\u0000${parent.span.name}`;
           if (repeated.calls.length >= minCalls) {
             const builder = builderFor(batches, `${where}\u0000${repeated.shape}`, () => {
@@ -92,7 +94,7 @@ export const sequentialCallsDetector: Detector = {
           builder.hit(trace.tree.traceId, chain[0]!.span.spanId);
           builder.max('maxSequentialCalls', chain.length);
           builder.add('calls', chain.length);
-          const order = chain.map((node) => operationShape(node)).join('\u0000');
+          const order = shapes.join('\u0000');
           let counts = orders.get(builder);
           if (counts === undefined) {
             counts = new Map();
@@ -118,7 +120,8 @@ export const sequentialCallsDetector: Detector = {
       );
     }
     for (const [builder, counts] of orders) {
-      const usual = Math.max(...counts.values());
+      let usual = 0;
+      for (const count of counts.values()) if (count > usual) usual = count;
       const fixedOrder = usual / builder.traceIds.size >= 0.9;
       findings.push(
         builder.build(
