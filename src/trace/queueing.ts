@@ -58,6 +58,8 @@ export interface OperationQueueing {
 
 const WAIT_EVENT = /\b(wait(s|ing|ed)?|lock(s|ed|ing)?|acquir(e|es|ing)|queue[ds]?|queueing|queuing|blocked|contention)\b/i;
 const ACQUIRED_EVENT = /\b(acquired|granted|obtained|got (the )?lock)\b/i;
+/** Events about letting go are not waits. */
+const RELEASE_EVENT = /\b(releas(e|ed|ing)|unlock(ed)?|freed)\b/i;
 const DEPTH = /\bbehind (\d+)\b|\b(\d+)\s+(?:ahead|in (?:the )?queue|waiters? ahead)\b/i;
 /** Spans that are themselves a wait (lock.wait, pool acquire): pool-saturation reports those. */
 const WAIT_SPAN = /lock\.wait|\block\b|mutex|semaphore|acquire|pool.*connect|queue\.wait|checkout/i;
@@ -112,7 +114,7 @@ function waitEventOf(events: readonly SpanEvent[] | undefined): { waited: boolea
       acquiredNs ??= event.timeNs;
       continue;
     }
-    if (!WAIT_EVENT.test(event.name)) continue;
+    if (!WAIT_EVENT.test(event.name) || RELEASE_EVENT.test(event.name)) continue;
     const match = DEPTH.exec(event.name);
     const eventDepth = match === null ? undefined : Number(match[1] ?? match[2]);
     // "behind 0 transactions" is no wait at all.
