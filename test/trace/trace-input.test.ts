@@ -21,6 +21,8 @@ import { startReceiver } from '../../src/trace/receiver.js';
 import { buildTraceTree } from '../../src/trace/span-tree.js';
 import { criticalPath } from '../../src/trace/critical-path.js';
 import { isPerfloopError } from '../../src/core/errors.js';
+import { analyzeTraces } from '../../src/trace/analyze-traces.js';
+import { renderFindings } from '../../src/trace/render-findings.js';
 import { buildSpans } from './trace-builder.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/trace/fixtures');
@@ -145,6 +147,10 @@ test('implausible times: a span ending at 1e30 ns or ending before it starts is 
   assert.equal(report.implausibleSpans, 2);
   assert.match(report.messages[0]!, /after 2100/);
   assert.match(report.messages[1]!, /negative duration/);
+  // The span dated 1970 is analysed and reported as implausible, not silently used.
+  const analysis = analyzeTraces(spans);
+  assert.equal(analysis.implausibleTimeSpans, 1);
+  assert.match(renderFindings(analysis), /1 with implausible times/);
   // Without a report the first bad span is bad input naming the field.
   assert.throws(() => decodeOtlpJson(JSON.stringify(otlpBatch([otlpSpan('01'.repeat(8), GOOD_NS, '1'.padEnd(31, '0'))]))), (error: unknown) => isPerfloopError(error) && /after 2100/.test(error.message));
   // Zipkin and Jaeger: a duration that runs past 2100 is rejected the same way.
