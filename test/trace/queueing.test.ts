@@ -34,7 +34,7 @@ function request(index: number, startMs: number, queryStartMs: number, queryEndM
   return spans;
 }
 
-test('a statement serialised behind a hidden lock: a queueing finding (medium), and slow-query claims only the uncontended 60 ms', () => {
+test('a statement serialised behind a hidden lock: slow-query claims only the uncontended 60 ms and points at the serialisation point first', () => {
   let freeAtMs = 0;
   const spans = arrivals(8, 3).flatMap((startMs, index) => {
     const queryStartMs = startMs + 1;
@@ -43,17 +43,16 @@ test('a statement serialised behind a hidden lock: a queueing finding (medium), 
     return request(index, startMs, queryStartMs, freeAtMs);
   });
   const analysis = analyzeTraces(spans);
-  const queue = analysis.findings.find((finding) => finding.detector === 'queueing');
-  assert.ok(queue, analysis.findings.map((finding) => finding.title).join('\n'));
-  assert.equal(queue.evidence.details.evidence, 'concurrency');
-  assert.equal(queue.confidence?.level, 'medium');
-  assert.equal(queue.evidence.counts.uncontendedUs, 60_000);
-  assert.match(queue.fix, /An index will not help/);
+  // Growth with concurrency alone is no finding of its own (a starved machine shows it too)…
+  assert.equal(analysis.findings.filter((finding) => finding.detector === 'queueing').length, 0);
+  // …it re-attributes the slow query's time.
   const slow = analysis.findings.find((finding) => finding.detector === 'slow-query');
   assert.ok(slow);
   assert.equal(slow.evidence.details.uncontendedMs, 60);
   assert.equal(slow.evidence.counts.maxDurationMs, 60);
   assert.match(slow.title, /60 ms uncontended/);
+  assert.equal(slow.confidence?.level, 'medium');
+  assert.match(slow.fix, /serialisation point .* first/);
   // The saving it claims never exceeds the statement's own time (60 ms − the 1 ms target).
   assert.ok(slow.predictedSavingUs.p99 <= 59_000 && slow.predictedSavingUs.p50 <= 59_000, JSON.stringify(slow.predictedSavingUs));
 });

@@ -1,6 +1,6 @@
 /**
- * Queueing: an operation that waits its turn (lock wait events inside its span, time that grows with the
- * number of executions at once, or a wait before its first call) — a serialisation point, not slow work.
+ * Queueing: an operation that waits its turn (lock wait events inside its span, or a wait before its first
+ * call that grows with concurrency) — a serialisation point, not slow work.
  * The finding names the lock or pool and its fix; no index is advised (slow-query stands aside for these
  * operations, or claims at most their uncontended time). Fix prediction: the waits disappear.
  */
@@ -25,6 +25,10 @@ export const queueingDetector: Detector = {
   detect(context: DetectorContext): Finding[] {
     const findings: Finding[] = [];
     for (const queue of queueingByOperation(context.traces).values()) {
+      // Time that grows with concurrency alone is also what a starved machine shows (measured on the lab at
+      // load average 10-20, with every service slow): it re-attributes a slow query's time (slow-query
+      // claims only the uncontended part) but does not make a finding of its own.
+      if (queue.kind === 'concurrency') continue;
       const builder = new FindingBuilder('queueing', queue.service, queue.operation, context);
       let totalWaitNs = 0;
       for (const [execution, waitNs] of queue.waitNs) {

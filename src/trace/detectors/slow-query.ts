@@ -71,7 +71,10 @@ export const slowQueryDetector: Detector = {
             builder.details.uncontendedMs === undefined
               ? `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`
               : `Slow query (${builder.details.uncontendedMs} ms uncontended; the rest of its time is queueing): ${builder.details.statement}`,
-          fix: 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.',
+          fix:
+            builder.details.uncontendedMs === undefined
+              ? 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.'
+              : `Its time grows with the number of executions at once: most of it is queueing at a serialisation point (a single connection, a pool too small, a lock) — size the pool or remove the lock first. Then EXPLAIN ANALYZE the ${builder.details.uncontendedMs} ms it takes alone.`,
           tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
         },
         builder.details.uncontendedMs === undefined
