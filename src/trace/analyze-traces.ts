@@ -1,13 +1,14 @@
 /**
  * Trace analysis entry point (pure): spans in, `TraceAnalysis` out — trees, critical paths, tier
- * decomposition of the p50 and p99 cohorts, detector findings ranked by predicted saving, and one
+ * decomposition of the p50 and p99 cohorts, detector findings ranked by predicted saving (low-confidence
+ * findings after the others), and one
  * exemplar slow trace for the report's waterfall.
  */
 import type { TraceSample } from '../core/run-file.js';
 import { criticalPath, criticalPathDurationNs, criticalPathTimeByOperation, criticalPathTimeByService } from './critical-path.js';
 import { ALL_DETECTORS } from './detectors/all-detectors.js';
 import { DEFAULT_THRESHOLDS, type AnalysedTrace, type Detector, type DetectorContext, type DetectorThresholds, type Finding } from './detectors/detector.js';
-import type { Span } from './span.js';
+import { isBefore2000, type Span } from './span.js';
 import { buildTraceTrees } from './span-tree.js';
 import { meanTiers, TIERS, traceTiers } from './tiers.js';
 import { TRACE_ANALYSIS_VERSION, type TraceAnalysis } from './trace-analysis.js';
@@ -52,13 +53,18 @@ export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOpti
   let duplicateSpans = 0;
   let orphanSpans = 0;
   let skewAdjustedSpans = 0;
+  let serverOutlivesClientSpans = 0;
+  let implausibleTimeSpans = 0;
   let tracesWithClientLatency = 0;
+  for (const span of spans) if (isBefore2000(span)) implausibleTimeSpans++;
   for (const tree of trees) {
     duplicateSpans += tree.duplicateSpans;
     orphanSpans += tree.orphanSpans;
     // A root whose parent is the load generator's own (unexported) client span is expected, not an orphan.
     for (const root of tree.roots) if (root.span.parentSpanId !== undefined && clientSpanIds.has(root.span.parentSpanId)) orphanSpans--;
     skewAdjustedSpans += tree.skewAdjustments.length;
+    serverOutlivesClientSpans += tree.outlivingServerSpans;
+    implausibleTimeSpans += tree.negativeDurationSpans;
     const path = criticalPath(tree);
     const onPath = new Set<string>();
     for (const section of path.sections) onPath.add(section.spanId);
@@ -78,7 +84,14 @@ export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOpti
   const findings: Finding[] = (options.detectors ?? ALL_DETECTORS)
     .flatMap((detector) => detector.detect(context))
     .filter((finding) => finding.shareOfRequests >= thresholds.minShareOfRequests)
-    .sort((a, b) => b.predictedSavingUs[rankBy] - a.predictedSavingUs[rankBy] || b.predictedSavingUs[other] - a.predictedSavingUs[other] || b.shareOfRequests - a.shareOfRequests);
+    // Uncertain findings (a possibly dependent pipeline) rank below every certain one, then by saving.
+    .sort(
+      (a, b) =>
+        Number(a.confidence?.level === 'low') - Number(b.confidence?.level === 'low') ||
+        b.predictedSavingUs[rankBy] - a.predictedSavingUs[rankBy] ||
+        b.predictedSavingUs[other] - a.predictedSavingUs[other] ||
+        b.shareOfRequests - a.shareOfRequests,
+    );
 
   const paths = traces.map((trace) => trace.path);
   const byOperation = criticalPathTimeByOperation(paths);
@@ -102,6 +115,8 @@ export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOpti
     duplicateSpans,
     orphanSpans,
     skewAdjustedSpans,
+    serverOutlivesClientSpans,
+    implausibleTimeSpans,
     tracesWithClientLatency,
     criticalPath: {
       byService: criticalPathTimeByService(paths).map((entry) => ({ service: entry.service, timeUs: Math.round(entry.timeNs / 1e3), share: share(entry.timeNs) })),

@@ -2,12 +2,14 @@
  * Critical path: the chain of span sections that sets a trace's end-to-end time (Jaeger's algorithm).
  * Walk back from a span's end: take the last-finishing synchronous child that ends before the current
  * point, recurse into it, continue from its start; the gaps in between are the span's own (self) time.
- * Parallel siblings that overlap the chosen child, and async children, are off the path.
+ * Parallel siblings that overlap the chosen child, and async children, are off the path. As in Jaeger,
+ * every child is first clipped to its (clipped) parent: one that starts before or ends after its parent is
+ * truncated, one entirely outside it is dropped.
  *
  * Several roots: each root is taken as running until the next-later root takes over, so the whole
  * extent of the trace is accounted for.
  */
-import { overlapToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
+import { nodeToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
 
 export interface CriticalPathSection {
   spanId: string;
@@ -28,15 +30,6 @@ export interface CriticalPath {
   sections: CriticalPathSection[];
 }
 
-/** A synchronous child's end as its parent sees it: one that overflows its parent is truncated (Jaeger). */
-const endWithin = (child: SpanNode, parent: SpanNode): number => Math.min(child.endNs, parent.endNs);
-
-function syncChildrenByEndDesc(node: SpanNode): SpanNode[] {
-  const children: SpanNode[] = [];
-  for (const child of node.children) if (!child.async && child.endNs > node.startNs && child.startNs < node.endNs) children.push(child);
-  return children.sort((a, b) => endWithin(b, node) - endWithin(a, node) || b.startNs - a.startNs);
-}
-
 function emit(sections: CriticalPathSection[], node: SpanNode, startNs: number, endNs: number): void {
   if (endNs <= startNs) return;
   sections.push({ spanId: node.span.spanId, service: node.span.service, operation: node.span.name, startNs, endNs });
@@ -44,9 +37,21 @@ function emit(sections: CriticalPathSection[], node: SpanNode, startNs: number, 
 
 interface Frame {
   node: SpanNode;
+  /** The node clipped to its parent's clipped window (Jaeger's rule): [startNs, endNs). */
+  startNs: number;
+  endNs: number;
+  /** Synchronous children that overlap the window, latest clipped end first. */
   children: SpanNode[];
   index: number;
   cursorNs: number;
+}
+
+function frameOf(node: SpanNode, startNs: number, endNs: number, cursorNs: number): Frame {
+  const children: SpanNode[] = [];
+  // A child entirely outside its (clipped) parent is dropped, as Jaeger does; one partly outside is clipped.
+  for (const child of node.children) if (!child.async && child.endNs > startNs && child.startNs < endNs) children.push(child);
+  if (children.length > 1) children.sort((a, b) => Math.min(b.endNs, endNs) - Math.min(a.endNs, endNs) || b.startNs - a.startNs);
+  return { node, startNs, endNs, children, index: 0, cursorNs };
 }
 
 /**
@@ -54,33 +59,27 @@ interface Frame {
  * stack of frames) so a pathologically deep trace cannot overflow the call stack.
  */
 function walk(root: SpanNode, cursorNs: number, sections: CriticalPathSection[]): void {
-  const frame = (node: SpanNode, startCursorNs: number): Frame => ({
-    node,
-    children: node.children.length === 0 ? node.children : syncChildrenByEndDesc(node),
-    index: 0,
-    cursorNs: startCursorNs,
-  });
-  const stack: Frame[] = [frame(root, cursorNs)];
+  const stack: Frame[] = [frameOf(root, root.startNs, root.endNs, cursorNs)];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const { node } = top;
     let descended = false;
-    while (top.index < top.children.length && top.cursorNs > node.startNs) {
+    while (top.index < top.children.length && top.cursorNs > top.startNs) {
       const child = top.children[top.index++]!;
-      const childEndNs = endWithin(child, node);
-      // Overlaps the section already on the path beyond clock jitter: a parallel sibling.
-      if (childEndNs > top.cursorNs + overlapToleranceNs(child.endNs - child.startNs)) continue;
-      if (child.startNs >= top.cursorNs) continue;
+      const childStartNs = Math.max(child.startNs, top.startNs);
+      const childEndNs = Math.min(child.endNs, top.endNs);
+      // Overlaps the section already on the path: a parallel sibling (beyond clock granularity, when coarse).
+      if (childEndNs > top.cursorNs + nodeToleranceNs(child)) continue;
+      if (childStartNs >= top.cursorNs) continue;
       const sectionEndNs = Math.min(childEndNs, top.cursorNs);
       emit(sections, node, sectionEndNs, top.cursorNs);
-      // The parent resumes where the child started (a child that started before its parent: at the parent's start).
-      top.cursorNs = Math.max(child.startNs, node.startNs);
-      stack.push(frame(child, sectionEndNs));
+      top.cursorNs = childStartNs;
+      stack.push(frameOf(child, childStartNs, childEndNs, sectionEndNs));
       descended = true;
       break;
     }
     if (descended) continue;
-    emit(sections, node, node.startNs, top.cursorNs);
+    emit(sections, node, top.startNs, top.cursorNs);
     stack.pop();
   }
 }

@@ -12,6 +12,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { badInput } from '../core/errors.js';
 import { decodeJaegerObject } from './decode-jaeger.js';
+import { describeRejections, newDecodeReport, type DecodeReport } from './decode-report.js';
 import { decodeOtlpJson, decodeOtlpJsonObject } from './decode-otlp-json.js';
 import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
 import { decodeZipkinObject } from './decode-zipkin.js';
@@ -45,8 +46,21 @@ export function detectTraceFormat(body: Uint8Array, source = 'trace file'): Trac
   throw badInput(source, 'unrecognised trace format (expected OTLP JSON/protobuf, Jaeger JSON or Zipkin JSON)');
 }
 
-/** Decodes a buffer of any supported format. */
-export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file', maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES): { format: TraceFormat; spans: Span[] } {
+/**
+ * Decodes a buffer of any supported format. Bad spans (ids, times) are skipped and counted in `report`
+ * rather than failing the whole file; a buffer in which no span could be used is an error.
+ */
+export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file', maxInflatedBytes = DEFAULT_MAX_INFLATED_BYTES, report: DecodeReport = newDecodeReport()): { format: TraceFormat; spans: Span[]; report: DecodeReport } {
+  return withoutEmptyResult(decodeBody(raw, source, maxInflatedBytes, report), source);
+}
+
+/** A trace source in which no span could be used is an error, not an empty analysis. */
+function withoutEmptyResult<T extends { spans: Span[]; report: DecodeReport }>(decoded: T, source: string): T {
+  if (decoded.spans.length === 0 && decoded.report.rejectedSpans > 0) throw badInput(source, describeRejections(decoded.report));
+  return decoded;
+}
+
+function decodeBody(raw: Uint8Array, source: string, maxInflatedBytes: number, report: DecodeReport): { format: TraceFormat; spans: Span[]; report: DecodeReport } {
   let body = raw;
   if (isGzip(raw)) {
     try {
@@ -56,20 +70,20 @@ export function decodeTraceBuffer(raw: Uint8Array, source = 'trace file', maxInf
     }
   }
   const format = detectTraceFormat(body, source);
-  if (format === 'otlp-protobuf') return { format, spans: decodeOtlpProtobuf(body, source) };
+  if (format === 'otlp-protobuf') return { format, spans: decodeOtlpProtobuf(body, source, report), report };
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (format === 'otlp-jsonl' || format === 'otlp-json') return { format, spans: decodeOtlpJson(text, source) };
+  if (format === 'otlp-jsonl' || format === 'otlp-json') return { format, spans: decodeOtlpJson(text, source, report), report };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     throw badInput(source, `not JSON: ${(error as Error).message}`);
   }
-  if (format === 'jaeger') return { format, spans: decodeJaegerObject(parsed, source) };
+  if (format === 'jaeger') return { format, spans: decodeJaegerObject(parsed, source, report), report };
   if (Array.isArray(parsed) && parsed.length > 0 && typeof parsed[0] === 'object' && parsed[0] !== null && 'resourceSpans' in parsed[0]) {
-    return { format: 'otlp-json', spans: parsed.flatMap((request, index) => decodeOtlpJsonObject(request, `${source}[${index}]`)) };
+    return { format: 'otlp-json', spans: parsed.flatMap((request, index) => decodeOtlpJsonObject(request, `${source}[${index}]`, report)), report };
   }
-  return { format, spans: decodeZipkinObject(parsed, source) };
+  return { format, spans: decodeZipkinObject(parsed, source, report), report };
 }
 
 /** Largest inflated size of a `.gz` trace file (a gzip bomb stops here). */
@@ -156,8 +170,9 @@ const isBlank = (line: Buffer): boolean => {
 };
 
 /** Reads and decodes a trace file (edge), streaming; errors name the file (and line). */
-export async function decodeTraceFile(path: string, options: DecodeTraceFileOptions = {}): Promise<{ format: TraceFormat; spans: Span[] }> {
+export async function decodeTraceFile(path: string, options: DecodeTraceFileOptions = {}): Promise<{ format: TraceFormat; spans: Span[]; report: DecodeReport }> {
   const maxInflatedBytes = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  const report = newDecodeReport();
   let magic: Buffer;
   try {
     const handle = await open(path, 'r');
@@ -215,10 +230,10 @@ export async function decodeTraceFile(path: string, options: DecodeTraceFileOpti
       }
       sawContent = true;
       contentLines++;
-      for (const span of decodeOtlpJsonObject(parsed, `${path}:${lineNumber}`)) spans.push(span);
+      for (const span of decodeOtlpJsonObject(parsed, `${path}:${lineNumber}`, report)) spans.push(span);
     }
-    if (linewise) return { format: contentLines > 1 ? 'otlp-jsonl' : 'otlp-json', spans };
-    return { format: 'otlp-json', spans: decodeOtlpJson(Buffer.concat(whole).toString('utf8'), path) };
+    if (linewise) return withoutEmptyResult({ format: (contentLines > 1 ? 'otlp-jsonl' : 'otlp-json') as TraceFormat, spans, report }, path);
+    return withoutEmptyResult({ format: 'otlp-json' as const, spans: decodeOtlpJson(Buffer.concat(whole).toString('utf8'), path, report), report }, path);
   }
   const parts = [...head];
   let total = headBytes;
@@ -227,5 +242,5 @@ export async function decodeTraceFile(path: string, options: DecodeTraceFileOpti
     if (total > MAX_DOCUMENT_BYTES) throw badInput(path, `a single ${format} document larger than ${mib(MAX_DOCUMENT_BYTES)}`);
     parts.push(chunk);
   }
-  return decodeTraceBuffer(Buffer.concat(parts), path);
+  return decodeTraceBuffer(Buffer.concat(parts), path, maxInflatedBytes, report);
 }

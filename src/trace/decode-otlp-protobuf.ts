@@ -5,8 +5,20 @@
  */
 import { badInput } from '../core/errors.js';
 import { exportTraceServiceRequestType } from './otlp-proto-root.js';
+import { rejectSpan, type DecodeReport } from './decode-report.js';
 import { bytesToHex } from './otlp-ids.js';
-import { kindFromOtlp, normaliseAttributes, type AttributeValue, type Attributes, type Span, type SpanLink } from './span.js';
+import {
+  unusableTimes,
+  kindFromOtlp,
+  MAX_ATTRIBUTE_DEPTH,
+  MAX_SPAN_EVENTS,
+  normaliseAttributes,
+  type AttributeValue,
+  type Attributes,
+  type Span,
+  type SpanEvent,
+  type SpanLink,
+} from './span.js';
 
 /** A 64-bit integer as protobufjs decodes it (a `long` Long, or a number for small values). */
 type LongLike = number | { low: number; high: number; unsigned?: boolean };
@@ -36,6 +48,7 @@ interface PbSpan {
   endTimeUnixNano: LongLike;
   attributes: PbKeyValue[];
   links: Array<{ traceId: Uint8Array; spanId: Uint8Array }>;
+  events: Array<{ timeUnixNano: LongLike; name: string; attributes: PbKeyValue[] }>;
   status?: { code: number } | null;
 }
 interface PbRequest {
@@ -54,7 +67,18 @@ function longToNumber(value: LongLike): number {
   return (value.unsigned ? value.high >>> 0 : value.high) * TWO_32 + (value.low >>> 0);
 }
 
-function anyValue(value: PbAnyValue | null | undefined): AttributeValue | undefined {
+const TOO_DEEP = '[nested too deep]';
+
+/** An AnyValue as a plain JSON value for kvlist rendering, depth-bounded. */
+function plainValue(value: PbAnyValue | null | undefined, depth: number): unknown {
+  if (depth > MAX_ATTRIBUTE_DEPTH) return TOO_DEEP;
+  if (value === null || value === undefined) return null;
+  if (value.value === 'kvlistValue') return Object.fromEntries((value.kvlistValue?.values ?? []).map((entry) => [entry.key, plainValue(entry.value, depth + 1)]));
+  if (value.value === 'arrayValue') return (value.arrayValue?.values ?? []).map((item) => plainValue(item, depth + 1));
+  return anyValue(value, depth) ?? null;
+}
+
+function anyValue(value: PbAnyValue | null | undefined, depth = 0): AttributeValue | undefined {
   if (value === null || value === undefined) return undefined;
   switch (value.value) {
     case 'stringValue':
@@ -66,14 +90,15 @@ function anyValue(value: PbAnyValue | null | undefined): AttributeValue | undefi
     case 'doubleValue':
       return value.doubleValue;
     case 'arrayValue': {
-      const items = (value.arrayValue?.values ?? []).map(anyValue);
+      if (depth >= MAX_ATTRIBUTE_DEPTH) return TOO_DEEP;
+      const items = (value.arrayValue?.values ?? []).map((item) => anyValue(item, depth + 1));
       if (items.every((item) => typeof item === 'string')) return items as string[];
       if (items.every((item) => typeof item === 'number')) return items as number[];
       if (items.every((item) => typeof item === 'boolean')) return items as boolean[];
-      return items.map((item) => String(item));
+      return items.map((item) => (typeof item === 'string' ? item : JSON.stringify(item ?? null)));
     }
     case 'kvlistValue':
-      return JSON.stringify(Object.fromEntries((value.kvlistValue?.values ?? []).map((entry) => [entry.key, anyValue(entry.value)])));
+      return depth >= MAX_ATTRIBUTE_DEPTH ? TOO_DEEP : JSON.stringify(plainValue(value, depth));
     case 'bytesValue':
       return value.bytesValue === undefined ? undefined : Buffer.from(value.bytesValue).toString('base64');
     default:
@@ -89,7 +114,16 @@ function attributes(list: readonly PbKeyValue[], into: Attributes = {}): Attribu
   return into;
 }
 
-export function decodeOtlpProtobuf(body: Uint8Array, source = 'otlp-protobuf'): Span[] {
+function events(list: PbSpan['events'] | undefined): SpanEvent[] | undefined {
+  if (list === undefined || list.length === 0) return undefined;
+  return list.slice(0, MAX_SPAN_EVENTS).map((event) => {
+    const eventAttributes = attributes(event.attributes ?? []);
+    return { name: event.name, timeNs: longToBigInt(event.timeUnixNano), ...(Object.keys(eventAttributes).length > 0 ? { attributes: eventAttributes } : {}) };
+  });
+}
+
+/** Decodes an ExportTraceServiceRequest; with `report`, bad spans are skipped and counted, else the first is bad input. */
+export function decodeOtlpProtobuf(body: Uint8Array, source = 'otlp-protobuf', report?: DecodeReport): Span[] {
   let request: PbRequest;
   try {
     request = exportTraceServiceRequestType.decode(body) as unknown as PbRequest;
@@ -98,14 +132,30 @@ export function decodeOtlpProtobuf(body: Uint8Array, source = 'otlp-protobuf'): 
   }
   const spans: Span[] = [];
   for (const resourceSpans of request.resourceSpans) {
-    const serviceName = resourceSpans.resource ? attributes(resourceSpans.resource.attributes)['service.name'] : undefined;
+    const resource = resourceSpans.resource ? attributes(resourceSpans.resource.attributes) : {};
+    const serviceName = resource['service.name'];
     const service = typeof serviceName === 'string' ? serviceName : 'unknown_service';
+    const hostName = resource['host.name'];
+    const host = typeof hostName === 'string' ? hostName : undefined;
     for (const scopeSpans of resourceSpans.scopeSpans) {
       for (const raw of scopeSpans.spans) {
         const traceId = bytesToHex(raw.traceId, 32);
         const spanId = bytesToHex(raw.spanId, 16);
-        if (traceId === undefined || raw.traceId.length !== 16) throw badInput(`${source}.traceId`, 'trace id must be 16 non-zero bytes');
-        if (spanId === undefined || raw.spanId.length !== 8) throw badInput(`${source}.spanId`, 'span id must be 8 non-zero bytes');
+        if (traceId === undefined || raw.traceId.length !== 16) {
+          rejectSpan(report, `${source}.traceId`, 'trace id must be 16 non-zero bytes');
+          continue;
+        }
+        if (spanId === undefined || raw.spanId.length !== 8) {
+          rejectSpan(report, `${source}.spanId`, 'span id must be 8 non-zero bytes');
+          continue;
+        }
+        const startNs = longToBigInt(raw.startTimeUnixNano);
+        const endNs = longToBigInt(raw.endTimeUnixNano);
+        const implausible = unusableTimes(startNs, endNs);
+        if (implausible !== undefined) {
+          rejectSpan(report, `${source}.span ${JSON.stringify(raw.name)}`, `implausible time: ${implausible}`, true);
+          continue;
+        }
         const links: SpanLink[] = [];
         for (const link of raw.links) {
           const linkTraceId = bytesToHex(link.traceId, 32);
@@ -118,14 +168,17 @@ export function decodeOtlpProtobuf(body: Uint8Array, source = 'otlp-protobuf'): 
           name: raw.name,
           kind: kindFromOtlp(raw.kind),
           service,
-          startNs: longToBigInt(raw.startTimeUnixNano),
-          endNs: longToBigInt(raw.endTimeUnixNano),
+          startNs,
+          endNs,
           status: raw.status?.code === 2 ? 'error' : 'ok',
           attributes: normaliseAttributes(attributes(raw.attributes)),
           links,
         };
         const parentSpanId = bytesToHex(raw.parentSpanId, 16);
         if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+        const spanEvents = events(raw.events);
+        if (spanEvents !== undefined) span.events = spanEvents;
+        if (host !== undefined) span.host = host;
         spans.push(span);
       }
     }

@@ -20,15 +20,19 @@ function anyValue(value: AttributeValue | string | number | boolean): OtlpAnyVal
 }
 
 export function encodeOtlpJson(spans: readonly Span[]): Record<string, unknown> {
-  const byService = new Map<string, Span[]>();
+  // One resource per service and host (host.name is what tells "one host" from clock skew).
+  const byResource = new Map<string, { service: string; host: string | undefined; list: Span[] }>();
   for (const span of spans) {
-    const list = byService.get(span.service);
-    if (list) list.push(span);
-    else byService.set(span.service, [span]);
+    const key = `${span.service}\u0000${span.host ?? ''}`;
+    const group = byResource.get(key);
+    if (group) group.list.push(span);
+    else byResource.set(key, { service: span.service, host: span.host, list: [span] });
   }
   return {
-    resourceSpans: [...byService].map(([service, list]) => ({
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+    resourceSpans: [...byResource.values()].map(({ service, host, list }) => ({
+      resource: {
+        attributes: [{ key: 'service.name', value: { stringValue: service } }, ...(host !== undefined ? [{ key: 'host.name', value: { stringValue: host } }] : [])],
+      },
       scopeSpans: [
         {
           scope: { name: 'perfloop' },
@@ -42,6 +46,15 @@ export function encodeOtlpJson(spans: readonly Span[]): Record<string, unknown> 
             endTimeUnixNano: span.endNs.toString(),
             attributes: Object.entries(span.attributes).map(([key, value]) => ({ key, value: anyValue(value) })),
             links: span.links.map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
+            ...(span.events !== undefined
+              ? {
+                  events: span.events.map((event) => ({
+                    timeUnixNano: event.timeNs.toString(),
+                    name: event.name,
+                    attributes: Object.entries(event.attributes ?? {}).map(([key, value]) => ({ key, value: anyValue(value) })),
+                  })),
+                }
+              : {}),
             status: { code: span.status === 'error' ? 2 : 0 },
           })),
         },

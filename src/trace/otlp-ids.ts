@@ -1,24 +1,36 @@
 /**
  * Trace and span ids arrive as hex (OTLP JSON, Zipkin, Jaeger), base64 (protobuf bytes rendered as JSON,
- * some emitters' JSON) or raw bytes (protobuf). Everything is normalised to lowercase hex.
+ * some emitters' JSON), raw bytes (protobuf) — or as any string at all (hand-written and test traces use
+ * "span-A", "G"). Everything is normalised to lowercase hex of the full width, and distinct inputs stay
+ * distinct: hex of the full width is kept as is; a 64-bit (16-digit) trace id is left-padded, the
+ * standard widening of Zipkin/Jaeger 64-bit trace ids; canonical base64 of exactly the right byte count
+ * is decoded; every other string goes through a stable hash, so "span-A" … "span-P" never merge and a
+ * short id is not zero-padded into a collision with another ("abc" vs "0abc").
  */
+import { createHash } from 'node:crypto';
 
 const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** Normalises an id given as hex or base64 text to lowercase hex of `hexLength` digits (left-padded). */
+/** Stable hex digest of an id string that is neither full-width hex nor base64 of the right size. */
+function hashedId(value: string, hexLength: 16 | 32): string {
+  return createHash('sha256').update('perfloop-id\u0000').update(value).digest('hex').slice(0, hexLength);
+}
+
+/** Normalises an id given as text to lowercase hex of `hexLength` digits; undefined for empty or all-zero ids. */
 export function idToHex(value: string, hexLength: 16 | 32): string | undefined {
   if (value === '') return undefined;
   let hex: string;
-  // Unambiguous by length: 16 bytes are 32 hex digits or 24 base64 characters; 8 bytes are 16 or 12.
-  if (HEX.test(value) && value.length <= hexLength) {
-    hex = value.toLowerCase();
-  } else {
+  if (HEX.test(value) && (value.length === hexLength || (hexLength === 32 && value.length === 16))) {
+    hex = value.toLowerCase().padStart(hexLength, '0');
+  } else if (value.length === (hexLength === 32 ? 24 : 12) && BASE64.test(value)) {
+    // Unambiguous by length: 16 bytes are 24 base64 characters, 8 bytes are 12.
     const bytes = Buffer.from(value, 'base64');
-    if (bytes.length === 0) return undefined;
-    hex = bytes.toString('hex');
+    hex = bytes.length * 2 === hexLength && bytes.toString('base64') === value ? bytes.toString('hex') : hashedId(value, hexLength);
+  } else {
+    if (/^0+$/.test(value)) return undefined;
+    hex = hashedId(value, hexLength);
   }
-  if (hex.length > hexLength) return undefined;
-  hex = hex.padStart(hexLength, '0');
   return /^0+$/.test(hex) ? undefined : hex;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The OTLP trace wire schema (opentelemetry-proto v1, trace + collector service), given to protobufjs as
- * a JSON descriptor so no .proto files or code generation are needed at runtime. Events are left out on
- * purpose: protobufjs skips unknown fields, and no analysis reads events.
+ * a JSON descriptor so no .proto files or code generation are needed at runtime. Span events are decoded:
+ * lock and queue waits are often recorded as events ("Waiting for lock behind 3 transactions").
  */
 import protobuf from 'protobufjs';
 
@@ -62,10 +62,19 @@ const descriptor = {
             endTimeUnixNano: { type: 'fixed64', id: 8 },
             attributes: { rule: 'repeated', type: 'KeyValue', id: 9 },
             droppedAttributesCount: { type: 'uint32', id: 10 },
+            events: { rule: 'repeated', type: 'Event', id: 11 },
             droppedEventsCount: { type: 'uint32', id: 12 },
             links: { rule: 'repeated', type: 'Link', id: 13 },
             droppedLinksCount: { type: 'uint32', id: 14 },
             status: { type: 'Status', id: 15 },
+          },
+        },
+        Event: {
+          fields: {
+            timeUnixNano: { type: 'fixed64', id: 1 },
+            name: { type: 'string', id: 2 },
+            attributes: { rule: 'repeated', type: 'KeyValue', id: 3 },
+            droppedAttributesCount: { type: 'uint32', id: 4 },
           },
         },
         Link: {

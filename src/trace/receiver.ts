@@ -2,7 +2,8 @@
  * OTLP/HTTP trace receiver (edge): POST /v1/traces with application/json or application/x-protobuf,
  * optionally gzip/deflate-compressed. Memory is bounded twice over: bodies above `maxBodyBytes` (after
  * decompression too, so a gzip bomb stops at the limit) get 413, and spans beyond `maxSpans` are counted
- * as dropped, not stored. Malformed input gets 400 with a message; the server never throws.
+ * as dropped, not stored. Malformed spans in a good batch are skipped and reported as OTLP partial success
+ * (200 with rejectedSpans); a request with no usable span gets 400 with a message; the server never throws.
  *
  * Bytes are bounded too (a count of spans says nothing about an 8 MB attribute): the bodies being read and
  * decoded at once share `maxInFlightBytes` (over it: 429 with Retry-After, which OTLP exporters retry with
@@ -14,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzip, inflate } from 'node:zlib';
 import { isPerfloopError } from '../core/errors.js';
 import { decodeOtlpJson } from './decode-otlp-json.js';
+import { describeRejections, newDecodeReport } from './decode-report.js';
 import { decodeOtlpProtobuf } from './decode-otlp-protobuf.js';
 import { exportTraceServiceResponseType } from './otlp-proto-root.js';
 import type { Span } from './span.js';
@@ -45,6 +47,8 @@ export interface ReceiverBudgetStats {
 export interface ReceiverStats {
   spansReceived: number;
   spansDropped: number;
+  /** Spans skipped as malformed (bad ids or times) in otherwise accepted requests. */
+  spansRejected: number;
   requestsAccepted: number;
   requestsRejected: number;
 }
@@ -138,7 +142,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
   const maxHeldBytes = options.maxHeldBytes ?? 256 * 1024 * 1024;
   const budget: ReceiverBudgetStats = { bytesHeld: 0, bytesInFlight: 0, requestsOverBudget: 0 };
   const stored: Span[] = [];
-  const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, requestsAccepted: 0, requestsRejected: 0 };
+  const stats: ReceiverStats = { spansReceived: 0, spansDropped: 0, spansRejected: 0, requestsAccepted: 0, requestsRejected: 0 };
 
   const reply = (response: ServerResponse, status: number, contentType: string, body: string | Uint8Array, extra: Record<string, string> = {}): void => {
     if (response.headersSent) return;
@@ -187,13 +191,17 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
   const receive = async (request: IncomingMessage, response: ServerResponse, isJson: boolean, inFlight: ByteBudget): Promise<void> => {
     let spans: Span[];
     let heldBytes = 0;
+    // Bad spans (ids, times) are skipped and counted: the good ones are kept (OTLP partial success), since
+    // exporters do not retry a 400 and one bad span would otherwise lose the whole batch.
+    const decodeReport = newDecodeReport();
     try {
       const raw = await readBody(request, maxBodyBytes, inFlight);
       const body = await decompress(raw, (request.headers['content-encoding'] ?? '').trim().toLowerCase(), maxBodyBytes);
       if (body !== raw && !inFlight.reserve(body.length)) throw new HttpError(429, 'receiver busy: too many request bytes in flight, retry later');
       heldBytes = body.length;
       if (budget.bytesHeld + heldBytes > maxHeldBytes) throw new HttpError(413, `receiver full: ${budget.bytesHeld} bytes of spans held, this body of ${heldBytes} bytes would exceed the budget of ${maxHeldBytes}`);
-      spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body') : decodeOtlpProtobuf(body, 'request body');
+      spans = isJson ? decodeOtlpJson(body.toString('utf8'), 'request body', decodeReport) : decodeOtlpProtobuf(body, 'request body', decodeReport);
+      if (spans.length === 0 && decodeReport.rejectedSpans > 0) throw new HttpError(400, describeRejections(decodeReport));
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status === 429 || error.message.startsWith('receiver full')) budget.requestsOverBudget++;
@@ -210,9 +218,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Trac
     if (kept > 0) budget.bytesHeld += spans.length === 0 ? 0 : Math.ceil((heldBytes * kept) / spans.length);
     const dropped = spans.length - kept;
     stats.spansDropped += dropped;
-    const partialSuccess = dropped > 0 ? { rejectedSpans: dropped, errorMessage: `span limit of ${maxSpans} reached` } : undefined;
+    stats.spansRejected += decodeReport.rejectedSpans;
+    const rejected = dropped + decodeReport.rejectedSpans;
+    const reasons = [...(decodeReport.rejectedSpans > 0 ? [describeRejections(decodeReport)] : []), ...(dropped > 0 ? [`span limit of ${maxSpans} reached`] : [])];
+    const partialSuccess = rejected > 0 ? { rejectedSpans: rejected, errorMessage: reasons.join('; ') } : undefined;
     if (isJson) {
-      reply(response, 200, 'application/json', JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, rejectedSpans: String(dropped) } } : {}));
+      reply(response, 200, 'application/json', JSON.stringify(partialSuccess ? { partialSuccess: { ...partialSuccess, rejectedSpans: String(rejected) } } : {}));
     } else {
       const message = exportTraceServiceResponseType.fromObject(partialSuccess ? { partialSuccess } : {});
       reply(response, 200, 'application/x-protobuf', exportTraceServiceResponseType.encode(message).finish());

@@ -11,7 +11,9 @@ export function renderFindings(analysis: TraceAnalysis, options: { maxFindings?:
     `Traces: ${analysis.traceCount} (${analysis.spanCount} spans` +
       (analysis.duplicateSpans ? `, ${analysis.duplicateSpans} duplicate` : '') +
       (analysis.orphanSpans ? `, ${analysis.orphanSpans} orphan` : '') +
-      (analysis.skewAdjustedSpans ? `, ${analysis.skewAdjustedSpans} skew-adjusted` : '') +
+      (analysis.skewAdjustedSpans ? `, ${analysis.skewAdjustedSpans} moved for clock skew between hosts` : '') +
+      (analysis.serverOutlivesClientSpans ? `, ${analysis.serverOutlivesClientSpans} server span${analysis.serverOutlivesClientSpans === 1 ? ' outlives its' : 's outlive their'} client span` : '') +
+      (analysis.implausibleTimeSpans ? `, ${analysis.implausibleTimeSpans} with implausible times` : '') +
       ')',
   );
   for (const cohort of analysis.cohorts) {
@@ -28,13 +30,16 @@ export function renderFindings(analysis: TraceAnalysis, options: { maxFindings?:
     lines.push('Findings: none — no detector fired.');
     return terminalSafe(lines.join('\n'));
   }
-  lines.push(`Findings (${analysis.findings.length}, ranked by predicted saving):`);
+  lines.push(`Findings (${analysis.findings.length}, ranked by predicted saving; low-confidence ones last):`);
   analysis.findings.slice(0, options.maxFindings ?? 10).forEach((finding, index) => {
-    lines.push(`${index + 1}. [${finding.detector}] ${safe(finding.title)}`);
+    const uncertain = finding.confidence !== undefined && finding.confidence.level !== 'high';
+    const confidence = uncertain ? ` (${finding.confidence!.level} confidence)` : '';
+    lines.push(`${index + 1}. [${finding.detector}] ${safe(finding.title)}${confidence}`);
     lines.push(`   where: ${safe(finding.where.service)} ${safe(finding.where.operation)} · ${pct(finding.shareOfRequests)} of requests`);
     lines.push(`   predicted saving: p50 ${formatUs(finding.predictedSavingUs.p50)}, p99 ${formatUs(finding.predictedSavingUs.p99)}`);
     const counts = Object.entries(finding.evidence.counts).map(([key, value]) => `${safe(key)}=${value}`);
     lines.push(`   evidence: ${counts.join(' ')}${finding.evidence.exampleTraceIds[0] ? ` · e.g. trace ${finding.evidence.exampleTraceIds[0]}` : ''}`);
+    if (uncertain && finding.confidence!.because.length > 0) lines.push(`   why: ${finding.confidence!.because.join('; ')}`);
     lines.push(`   fix: ${finding.fix}`);
     lines.push(`   trade-off: ${finding.tradeOff}`);
   });

@@ -5,7 +5,7 @@
  * child that finished inside it. Changing one span's time therefore moves exactly the work that waited
  * for it. With an empty plan the re-timed tree equals the original.
  */
-import { overlapToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
+import { nodeToleranceNs, type SpanNode, type TraceTree } from './span-tree.js';
 
 export interface RetimePlan {
   /** Spans removed with their subtrees: their time collapses to zero (e.g. a side effect moved to a queue). */
@@ -23,7 +23,7 @@ interface Context {
 }
 
 function shifted(node: SpanNode, parent: SpanNode | undefined, shiftNs: number): SpanNode {
-  const copy: SpanNode = { span: node.span, startNs: node.startNs + shiftNs, endNs: node.endNs + shiftNs, parent, children: [], async: node.async };
+  const copy: SpanNode = { span: node.span, startNs: node.startNs + shiftNs, endNs: node.endNs + shiftNs, parent, children: [], async: node.async, coarse: node.coarse };
   for (const child of node.children) copy.children.push(shifted(child, copy, shiftNs));
   return copy;
 }
@@ -35,7 +35,7 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
     copy.endNs = copy.startNs + override;
     return copy;
   }
-  const copy: SpanNode = { span: node.span, startNs: newStartNs, endNs: newStartNs, parent, children: [], async: node.async };
+  const copy: SpanNode = { span: node.span, startNs: newStartNs, endNs: newStartNs, parent, children: [], async: node.async, coarse: node.coarse };
   const children = node.children;
   const byEnd = [...children].sort((a, b) => a.endNs - b.endNs);
   const newEndOf = new Map<SpanNode, number>();
@@ -50,7 +50,7 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
   };
 
   for (const child of children) {
-    while (endIndex < byEnd.length && byEnd[endIndex]!.endNs <= child.startNs + overlapToleranceNs(byEnd[endIndex]!.endNs - byEnd[endIndex]!.startNs)) {
+    while (endIndex < byEnd.length && byEnd[endIndex]!.endNs <= child.startNs + nodeToleranceNs(byEnd[endIndex]!)) {
       const candidate = byEnd[endIndex]!;
       if (candidate !== child && newEndOf.has(candidate)) predecessor = candidate;
       endIndex++;

@@ -13,6 +13,13 @@ export interface SpanLink {
   spanId: string;
 }
 
+/** A timestamped annotation inside a span (OTLP event, Jaeger log, Zipkin annotation). */
+export interface SpanEvent {
+  name: string;
+  timeNs: bigint;
+  attributes?: Attributes;
+}
+
 export interface Span {
   /** 32 lowercase hex digits. */
   traceId: string;
@@ -27,6 +34,36 @@ export interface Span {
   status: SpanStatus;
   attributes: Attributes;
   links: SpanLink[];
+  /** Events inside the span (at most MAX_SPAN_EVENTS kept); absent when there are none. */
+  events?: SpanEvent[];
+  /** The host the span was recorded on (resource host.name, Jaeger process hostname), when known. */
+  host?: string;
+}
+
+/** Events kept per span: enough for lock/queue annotations, bounded so a chatty span cannot hold memory. */
+export const MAX_SPAN_EVENTS = 32;
+
+/** Attribute values nested deeper than this are cut (rendered as a marker), so hostile input cannot overflow the stack. */
+export const MAX_ATTRIBUTE_DEPTH = 16;
+
+/** Plausible span times: 2000-01-01 to 2100-01-01 UTC, ns since the epoch. */
+export const MIN_PLAUSIBLE_NS = 946_684_800_000_000_000n;
+export const MAX_PLAUSIBLE_NS = 4_102_444_800_000_000_000n;
+
+/**
+ * Why a span's times cannot be used (after 2100, or ending before it starts), or undefined. Times before
+ * 2000 are kept — hand-written and test traces count from zero (the Jaeger UI's reference traces start at
+ * 1 µs) — and counted by `isBefore2000`.
+ */
+export function unusableTimes(startNs: bigint, endNs: bigint): string | undefined {
+  if (startNs >= MAX_PLAUSIBLE_NS) return `start ${startNs} ns is after 2100`;
+  if (endNs >= MAX_PLAUSIBLE_NS) return `end ${endNs} ns is after 2100`;
+  if (endNs < startNs) return `negative duration (ends ${startNs - endNs} ns before it starts)`;
+  return undefined;
+}
+
+export function isBefore2000(span: Span): boolean {
+  return span.startNs < MIN_PLAUSIBLE_NS;
 }
 
 /** Old semantic-convention key → current key. Both stay on the span; the current one wins when both exist. */

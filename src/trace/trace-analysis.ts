@@ -40,6 +40,8 @@ export const findingSchema = z.object({
   predictedSavingUs: z.object({ p50: z.number(), p99: z.number() }),
   fix: z.string(),
   tradeOff: z.string(),
+  /** How sure the finding is and why (optional: analyses stored before it existed lack it). */
+  confidence: z.object({ level: z.enum(['high', 'medium', 'low']), because: z.array(z.string()) }).optional(),
 });
 
 export const exemplarSpanSchema = z.object({
@@ -62,7 +64,12 @@ export const traceAnalysisSchema = z.object({
   spanCount: z.number().int().nonnegative(),
   duplicateSpans: z.number().int().nonnegative(),
   orphanSpans: z.number().int().nonnegative(),
+  /** Server spans moved into their client span because the hosts' clocks differ (Jaeger's adjuster). */
   skewAdjustedSpans: z.number().int().nonnegative(),
+  /** Server spans that end after their client span on one host or starting inside it: instrumentation order, not skew. */
+  serverOutlivesClientSpans: z.number().int().nonnegative().optional(),
+  /** Spans dated before 2000 (kept: often relative test times) or ending before they start (kept as instantaneous). */
+  implausibleTimeSpans: z.number().int().nonnegative().optional(),
   /** Traces whose client latency came from the run file's trace samples. */
   tracesWithClientLatency: z.number().int().nonnegative(),
   criticalPath: z.object({ byService: z.array(serviceTimeSchema), byOperation: z.array(operationTimeSchema) }),

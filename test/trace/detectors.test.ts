@@ -73,7 +73,7 @@ const call = (id: string, target: string, start: number, end: number, path = '/x
   { id: `${id}-server`, parent: id, name: 'GET /x', service: target, kind: 'server', start: start + 1, end: end - 1 },
 ];
 
-test('sequential-calls fires on three back-to-back calls and predicts sum − max', () => {
+test('sequential-calls: three different services in a row are a possibly dependent pipeline (low confidence), predicting sum − max', () => {
   const spans = buildSpans('seq', [
     { id: 'root', name: 'GET /page', service: 'api', kind: 'server', start: 0, end: 100 },
     ...call('c1', 'inventory', 10, 30),
@@ -82,7 +82,10 @@ test('sequential-calls fires on three back-to-back calls and predicts sum − ma
   ]);
   const [finding, ...rest] = findings(sequentialCallsDetector, spans);
   assert.equal(rest.length, 0);
-  assert.equal(finding!.evidence.details.targets, 'inventory, pricing, shipping');
+  assert.equal(finding!.evidence.details.targets, 'inventory → pricing → shipping');
+  assert.equal(finding!.evidence.details.dependency, 'possibly dependent');
+  assert.match(finding!.title, /possibly a data-dependent pipeline/);
+  assert.equal(finding!.confidence?.level, 'low');
   assert.deepEqual(finding!.evidence.counts, { maxSequentialCalls: 3, calls: 3, traces: 1 });
   // 20 + 20 + 30 ms in sequence → 30 ms in parallel: saves 40 ms.
   assert.deepEqual(finding!.predictedSavingUs, { p50: 40_000, p99: 40_000 });
@@ -104,6 +107,8 @@ test('sequential-calls fires on ten 10 ms cache lookups (saves 90 ms)', () => {
   ]);
   const [finding] = findings(sequentialCallsDetector, spans);
   assert.equal(finding!.evidence.counts.maxSequentialCalls, 10);
+  assert.equal(finding!.confidence?.level, 'high');
+  assert.equal(finding!.evidence.details.dependency, 'same operation, different keys');
   assert.deepEqual(finding!.predictedSavingUs, { p50: 90_000, p99: 90_000 });
 });
 

@@ -33,6 +33,10 @@ export interface FindingView {
   savingP99Us: number;
   fix: string;
   tradeOff: string;
+  /** `high`, `medium` or `low` (absent in analyses stored before confidence existed). */
+  confidence?: string;
+  /** Why the confidence is what it is, in words. */
+  confidenceBecause?: string;
 }
 
 export interface WaterfallSpanView {
@@ -103,8 +107,10 @@ export function traceAnalysisViewOf(analysis: TraceAnalysis): TraceAnalysisView 
         savingP99Us: finding.predictedSavingUs.p99,
         fix: finding.fix,
         tradeOff: finding.tradeOff,
+        ...(finding.confidence === undefined ? {} : { confidence: finding.confidence.level, confidenceBecause: finding.confidence.because.join('; ') }),
       }))
-      .sort((a, b) => b.savingP99Us - a.savingP99Us),
+      // Low-confidence findings (a possibly dependent pipeline) stay below the certain ones.
+      .sort((a, b) => Number(a.confidence === 'low') - Number(b.confidence === 'low') || b.savingP99Us - a.savingP99Us),
     byOperation: [...analysis.criticalPath.byOperation].sort((a, b) => b.timeUs - a.timeUs),
   };
   if (analysis.exemplar) {

@@ -58,6 +58,9 @@ function findingItem(finding: FindingView, rank: number): string {
     `<dl><dt>where</dt><dd>${escapeHtml(finding.where)}</dd>` +
     `<dt>predicted saving</dt><dd class="saving">p99 −${escapeHtml(formatUs(finding.savingP99Us))} · p50 −${escapeHtml(formatUs(finding.savingP50Us))} · ${(finding.share * 100).toFixed(1)}% of requests affected</dd>` +
     (finding.evidence ? `<dt>evidence</dt><dd>${escapeHtml(finding.evidence)}</dd>` : '') +
+    (finding.confidence !== undefined && finding.confidence !== 'high'
+      ? `<dt>confidence</dt><dd data-confidence="${escapeHtml(finding.confidence)}">${escapeHtml(finding.confidence)}${finding.confidenceBecause ? ` — ${escapeHtml(finding.confidenceBecause)}` : ''}</dd>`
+      : '') +
     (finding.fix ? `<dt>fix</dt><dd>${escapeHtml(finding.fix)}</dd>` : '') +
     (finding.tradeOff ? `<dt>trade-off</dt><dd>${escapeHtml(finding.tradeOff)}</dd>` : '') +
     `</dl></li>`

@@ -5,6 +5,7 @@ import { connectionPerRequestDetector } from './connection-per-request.js';
 import { largePayloadDetector } from './large-payload.js';
 import { nPlusOneDetector } from './n-plus-one.js';
 import { poolSaturationDetector } from './pool-saturation.js';
+import { queueingDetector } from './queueing.js';
 import { repeatedReadsDetector } from './repeated-reads.js';
 import { retriesDetector } from './retries.js';
 import { sequentialCallsDetector } from './sequential-calls.js';
@@ -19,6 +20,7 @@ export const ALL_DETECTORS: readonly Detector[] = [
   slowQueryDetector,
   connectionPerRequestDetector,
   poolSaturationDetector,
+  queueingDetector,
   concurrencyWavesDetector,
   serialisationPointDetector,
   retriesDetector,

@@ -4,7 +4,7 @@
  * the signature of a small pool or semaphore with callers waiting for a slot. Fix prediction: the calls
  * run all at once (a pool large enough for the fan-out).
  */
-import { overlapToleranceNs, type SpanNode } from '../span-tree.js';
+import { notAwaited, nodeToleranceNs, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { normaliseStatement } from '../normalise-statement.js';
@@ -18,7 +18,7 @@ const BACK_TO_BACK_NS = 1e6;
 function maxConcurrency(nodes: readonly SpanNode[]): number {
   const events: Array<[number, number]> = [];
   // Ends are pulled in by the clock tolerance so back-to-back calls with jittered timestamps do not count as overlapping.
-  for (const node of nodes) events.push([node.startNs, 1], [node.endNs - overlapToleranceNs(node.endNs - node.startNs), -1]);
+  for (const node of nodes) events.push([node.startNs, 1], [node.endNs - nodeToleranceNs(node), -1]);
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let max = 0;
@@ -35,7 +35,7 @@ function inWaves(nodes: readonly SpanNode[], wave: number): boolean {
   const ends: number[] = [];
   for (let index = 0; index < byStart.length; index++) {
     const node = byStart[index]!;
-    if (index >= wave && !ends.some((endNs) => node.startNs >= endNs - overlapToleranceNs(node.endNs - node.startNs) && node.startNs - endNs < BACK_TO_BACK_NS)) return false;
+    if (index >= wave && !ends.some((endNs) => node.startNs >= endNs - nodeToleranceNs(node) && node.startNs - endNs < BACK_TO_BACK_NS)) return false;
     ends.push(node.endNs);
   }
   return true;
@@ -50,7 +50,7 @@ export const concurrencyWavesDetector: Detector = {
         if (parent.children.length < MIN_CALLS) continue;
         const groups = new Map<string, SpanNode[]>();
         for (const child of parent.children) {
-          if (child.async || child.span.kind !== 'client') continue;
+          if (notAwaited(child) || child.span.kind !== 'client') continue;
           // The same statement (for database calls) or the same operation: one pool, one kind of call.
           const statement = statementOf(child.span);
           const key = statement === undefined ? child.span.name : normaliseStatement(statement);

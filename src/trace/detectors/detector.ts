@@ -5,6 +5,14 @@
 import type { CriticalPath } from '../critical-path.js';
 import type { SpanNode, TraceTree } from '../span-tree.js';
 
+export type ConfidenceLevel = 'high' | 'medium' | 'low';
+
+/** How sure a finding is, and why: the facts that raise or lower it. */
+export interface Confidence {
+  level: ConfidenceLevel;
+  because: string[];
+}
+
 export interface Finding {
   detector: string;
   title: string;
@@ -23,6 +31,8 @@ export interface Finding {
   predictedSavingUs: { p50: number; p99: number };
   fix: string;
   tradeOff: string;
+  /** How sure the finding is and the evidence for it (absent in analyses written before it existed). */
+  confidence?: Confidence;
 }
 
 /** One analysed trace. */

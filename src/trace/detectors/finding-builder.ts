@@ -4,7 +4,7 @@
  */
 import { predictSavingUs } from '../predict-saving.js';
 import type { RetimePlan } from '../retime-trace.js';
-import type { DetectorContext, Finding } from './detector.js';
+import type { Confidence, DetectorContext, Finding } from './detector.js';
 
 const MAX_EXAMPLES = 5;
 
@@ -67,7 +67,8 @@ export class FindingBuilder {
     return plan;
   }
 
-  build(context: DetectorContext, text: { title: string; fix: string; tradeOff: string }): Finding {
+  /** The finding; confidence defaults to high, backed by how many requests showed the signature. */
+  build(context: DetectorContext, text: { title: string; fix: string; tradeOff: string }, confidence?: Confidence): Finding {
     const plans = new Map<string, RetimePlan>(this.plans);
     this.counts.traces = this.traceIds.size;
     return {
@@ -84,6 +85,7 @@ export class FindingBuilder {
       predictedSavingUs: predictSavingUs(context, plans),
       fix: text.fix,
       tradeOff: text.tradeOff,
+      confidence: confidence ?? { level: 'high', because: [`seen in ${this.traceIds.size} of ${context.traces.length} requests`] },
     };
   }
 }

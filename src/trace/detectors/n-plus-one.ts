@@ -4,7 +4,7 @@
  */
 import { isDbCall } from '../span.js';
 import { normaliseStatement } from '../normalise-statement.js';
-import type { SpanNode } from '../span-tree.js';
+import { notAwaited, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
@@ -18,7 +18,7 @@ export const nPlusOneDetector: Detector = {
         if (parent.children.length < context.thresholds.nPlusOneMinRepeats) continue;
         const groups = new Map<string, SpanNode[]>();
         for (const child of parent.children) {
-          if (child.async || !isDbCall(child.span) || isConnectSpan(child.span) || isAcquireSpan(child.span)) continue;
+          if (notAwaited(child) || !isDbCall(child.span) || isConnectSpan(child.span) || isAcquireSpan(child.span)) continue;
           const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
           const group = groups.get(statement);
           if (group) group.push(child);

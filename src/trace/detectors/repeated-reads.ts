@@ -2,13 +2,17 @@
  * Repeated identical reads: the same SELECT (same text and bound values) or the same GET URL read by many
  * requests — a cacheable hot read — or read several times within one request. Reads whose text has bind
  * placeholders but no captured values are skipped: their text does not say which rows they read.
+ * Live data is not a cacheable repeat: when the same read returns different results across requests
+ * (its response size or row count varies), the data changes between reads and a cache would serve stale
+ * values, so no across-requests finding is made. Queries of an N+1 loop are left to the N+1 finding.
  * Fix prediction: cached reads cost ~0.
  */
-import { isDbCall, stringAttribute, type Span } from '../span.js';
-import { hasPlaceholders } from '../normalise-statement.js';
+import { notAwaited, type SpanNode } from '../span-tree.js';
+import { isDbCall, numberAttribute, stringAttribute, type Span } from '../span.js';
+import { hasPlaceholders, normaliseStatement } from '../normalise-statement.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { FindingBuilder } from './finding-builder.js';
-import { statementOf } from './span-target.js';
+import { pathShape, statementOf } from './span-target.js';
 
 function readKey(span: Span): string | undefined {
   if (span.kind !== 'client') return undefined;
@@ -30,61 +34,146 @@ function readKey(span: Span): string | undefined {
   return undefined;
 }
 
+/**
+ * Queries issued in an N+1 loop (one parent, one normalised statement, at least `minRepeats` times): the
+ * N+1 finding covers them — one batched query removes the repetition a cache would hide.
+ */
+function nPlusOneMembers(nodes: Iterable<SpanNode>, minRepeats: number): Set<SpanNode> {
+  const members = new Set<SpanNode>();
+  for (const parent of nodes) {
+    if (parent.children.length < minRepeats) continue;
+    const groups = new Map<string, SpanNode[]>();
+    for (const child of parent.children) {
+      if (!isDbCall(child.span)) continue;
+      const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
+      const group = groups.get(statement);
+      if (group) group.push(child);
+      else groups.set(statement, [child]);
+    }
+    for (const group of groups.values()) if (group.length >= minRepeats) for (const node of group) members.add(node);
+  }
+  return members;
+}
+
+function resultSize(span: Span): number | undefined {
+  return numberAttribute(span, 'http.response.body.size') ?? numberAttribute(span, 'db.response.returned_rows') ?? numberAttribute(span, 'db.rows_affected');
+}
+
 export const repeatedReadsDetector: Detector = {
   name: 'repeated-reads',
   detect(context: DetectorContext): Finding[] {
     interface Read {
       span: Span;
       traces: Map<string, string[]>;
+      /** Distinct result sizes seen (response bytes or rows): more than one means live data. */
+      results: Set<number>;
     }
     const reads = new Map<string, Read>();
     for (const trace of context.traces) {
+      const inLoop = nPlusOneMembers(trace.tree.byId.values(), context.thresholds.nPlusOneMinRepeats);
       for (const node of nodesOf(trace.tree)) {
-        if (node.async) continue;
+        if (notAwaited(node) || inLoop.has(node)) continue;
         const key = readKey(node.span);
         if (key === undefined) continue;
         let read = reads.get(key);
         if (read === undefined) {
-          read = { span: node.span, traces: new Map() };
+          read = { span: node.span, traces: new Map(), results: new Set() };
           reads.set(key, read);
         }
+        const result = resultSize(node.span);
+        if (result !== undefined && read.results.size < 2) read.results.add(result);
         const spanIds = read.traces.get(trace.tree.traceId);
         if (spanIds) spanIds.push(node.span.spanId);
         else read.traces.set(trace.tree.traceId, [node.span.spanId]);
       }
     }
-    const findings: Finding[] = [];
     const total = context.traces.length;
     const { repeatedReadMinTraces, repeatedReadMinShare } = context.thresholds;
+    // One finding per kind of read (statement or URL shape) and scope, not per key: 4 hot customers read
+    // uncached are one problem.
+    interface Group {
+      builder: FindingBuilder;
+      acrossTraces: boolean;
+      keys: number;
+      requests: Set<string>;
+      sameResult: boolean;
+      /** Every span the finding would cache, as trace id + span id. */
+      spans: Array<[string, string]>;
+    }
+    const groups = new Map<string, Group>();
     for (const read of reads.values()) {
       const what = statementOf(read.span) ?? stringAttribute(read.span, 'url.full') ?? read.span.name;
-      const acrossTraces = read.traces.size >= repeatedReadMinTraces && read.traces.size / total >= repeatedReadMinShare;
+      const live = read.results.size > 1;
+      const acrossTraces = !live && read.traces.size >= repeatedReadMinTraces && read.traces.size / total >= repeatedReadMinShare;
       const withinTraces = [...read.traces].filter(([, spanIds]) => spanIds.length >= 2);
       const withinTrace = withinTraces.length >= repeatedReadMinTraces && withinTraces.length / total >= repeatedReadMinShare;
       if (!acrossTraces && !withinTrace) continue;
-      const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name, context);
-      builder.details.read = what;
-      builder.details.scope = acrossTraces ? 'across requests' : 'within requests';
-      let reads = 0;
+      const statement = statementOf(read.span);
+      const url = stringAttribute(read.span, 'url.full');
+      const shape = statement !== undefined ? normaliseStatement(statement) : url !== undefined ? pathShape(url) : read.span.name;
+      const groupKey = `${read.span.service}\u0000${read.span.name}\u0000${shape}\u0000${acrossTraces}`;
+      let group = groups.get(groupKey);
+      if (group === undefined) {
+        const builder = new FindingBuilder('repeated-reads', read.span.service, read.span.name, context);
+        builder.details.read = what;
+        builder.details.scope = acrossTraces ? 'across requests' : 'within requests';
+        group = { builder, acrossTraces, keys: 0, requests: new Set(), sameResult: true, spans: [] };
+        groups.set(groupKey, group);
+      }
+      group.keys++;
+      group.sameResult &&= read.results.size === 1;
+      const { builder } = group;
+      let count = 0;
       for (const [traceId, spanIds] of acrossTraces ? read.traces : withinTraces) {
         builder.hit(traceId, spanIds[0]!);
-        reads += spanIds.length;
+        group.requests.add(traceId);
+        count += spanIds.length;
         builder.max('maxPerRequest', spanIds.length);
         const plan = builder.plan(traceId);
         // Across requests every read becomes a cache hit; within one request the first read stays.
         for (const spanId of acrossTraces ? spanIds : spanIds.slice(1)) plan.remove.add(spanId);
+        for (const spanId of spanIds) group.spans.push([traceId, spanId]);
       }
-      builder.add('reads', reads);
+      builder.add('reads', count);
+    }
+    // A repeated read made inside another repeated read (the database query behind a repeated HTTP GET)
+    // is the same problem: caching the outer read removes the inner one, so only the outer is reported.
+    const trees = new Map(context.traces.map((trace) => [trace.tree.traceId, trace.tree]));
+    const owner = new Map<string, Group>();
+    for (const group of groups.values()) if (group.acrossTraces) for (const [traceId, spanId] of group.spans) owner.set(`${traceId}/${spanId}`, group);
+    const nested = (group: Group): boolean =>
+      group.acrossTraces &&
+      group.spans.every(([traceId, spanId]) => {
+        for (let node = trees.get(traceId)?.byId.get(spanId)?.parent; node !== undefined; node = node.parent) {
+          const outer = owner.get(`${traceId}/${node.span.spanId}`);
+          if (outer !== undefined && outer !== group) return true;
+        }
+        return false;
+      });
+    const findings: Finding[] = [];
+    for (const group of groups.values()) {
+      if (nested(group)) continue;
+      const { builder, acrossTraces, keys, requests, sameResult } = group;
+      if (keys > 1) builder.counts.distinctKeys = keys;
+      const more = keys > 1 ? ` (and ${keys - 1} more key${keys === 2 ? '' : 's'} of the same read)` : '';
       findings.push(
-        builder.build(context, {
-          title: acrossTraces
-            ? `Identical read repeated by ${read.traces.size} requests: ${what}`
-            : `Identical read repeated within ${withinTraces.length} requests: ${what}`,
-          fix: acrossTraces
-            ? 'Cache the result (in process with lru-cache, or Redis) with a TTL or invalidation on write.'
-            : 'Read once per request and pass the result along (request-scoped memoisation).',
-          tradeOff: 'Cached data can be stale for up to the TTL; the cache needs memory and an invalidation story.',
-        }),
+        builder.build(
+          context,
+          {
+            title: acrossTraces
+              ? `Identical read repeated by ${requests.size} requests: ${builder.details.read}${more}`
+              : `Identical read repeated within ${requests.size} requests: ${builder.details.read}${more}`,
+            fix: acrossTraces
+              ? 'Cache the result (in process with lru-cache, or Redis) with a TTL or invalidation on write.'
+              : 'Read once per request and pass the result along (request-scoped memoisation).',
+            tradeOff: 'Cached data can be stale for up to the TTL; the cache needs memory and an invalidation story.',
+          },
+          !acrossTraces
+            ? { level: 'high', because: [`read again within the same request in ${requests.size} requests`] }
+            : sameResult
+              ? { level: 'high', because: [`the same read returned the same result size every time, in ${requests.size} requests`] }
+              : { level: 'medium', because: [`the same read in ${requests.size} requests; its result size is not recorded, so whether the data changes between reads is unknown`] },
+        ),
       );
     }
     return findings;

@@ -1,7 +1,11 @@
 /**
  * Slow queries: database calls longer than the threshold (default 50 ms), or taking more than half of a
- * request's critical path (and at least 25 ms) — in at least half of the statement's executions. Fix prediction: the query takes the target time (default
- * 1 ms, an indexed lookup).
+ * request's critical path (and at least 25 ms) — in at least half of the statement's executions. Fix
+ * prediction: the query takes the target time (default 1 ms, an indexed lookup).
+ *
+ * Queueing is not slowness: a statement whose spans record lock waits is left to the queueing detector
+ * (no index advised); one whose time grows with concurrent executions is judged — and its saving
+ * claimed — on its uncontended time only, never on the time it spent waiting.
  */
 import { isDbCall } from '../span.js';
 import { normaliseStatement } from '../normalise-statement.js';
@@ -9,6 +13,7 @@ import { criticalPathDurationNs, type CriticalPathSection } from '../critical-pa
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
+import { queueingByOperation } from '../queueing.js';
 
 const DOMINANT_SHARE = 0.5;
 
@@ -27,6 +32,7 @@ export const slowQueryDetector: Detector = {
     const targetNs = context.thresholds.slowQueryTargetMs * 1e6;
     const builders = new Map<string, FindingBuilder>();
     const executions = new Map<string, number>();
+    const queueing = queueingByOperation(context.traces);
     for (const trace of context.traces) {
       const pathNs = criticalPathDurationNs(trace.path);
       for (const node of nodesOf(trace.tree)) {
@@ -35,7 +41,11 @@ export const slowQueryDetector: Detector = {
         const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
         const key = `${node.span.service}\u0000${statement}`;
         executions.set(key, (executions.get(key) ?? 0) + 1);
-        const durationNs = node.endNs - node.startNs;
+        const queue = queueing.get(key);
+        if (queue?.kind === 'events') continue;
+        // Under contention only the statement's own (uncontended) time counts: the wait is the queue's.
+        const contendedNs = node.endNs - node.startNs;
+        const durationNs = queue === undefined ? contendedNs : Math.min(contendedNs, queue.uncontendedNs);
         if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
         const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
         if (durationNs <= thresholdNs && !dominant) continue;
@@ -47,7 +57,8 @@ export const slowQueryDetector: Detector = {
         builder.hit(trace.tree.traceId, node.span.spanId);
         builder.add('slowQueries');
         builder.max('maxDurationMs', Math.round(durationNs / 1e3) / 1e3);
-        if (durationNs > targetNs) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, targetNs);
+        if (queue !== undefined) builder.details.uncontendedMs = Math.round(queue.uncontendedNs / 1e3) / 1e3;
+        if (durationNs > targetNs) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, contendedNs - (durationNs - targetNs));
       }
     }
     // A statement that is slow only now and then is the machine (CPU starvation, GC, a lock elsewhere), not
@@ -56,10 +67,20 @@ export const slowQueryDetector: Detector = {
       .filter(([key, builder]) => (builder.counts.slowQueries ?? 0) >= MIN_SLOW_SHARE * (executions.get(key) ?? 1))
       .map(([, builder]) =>
         builder.build(context, {
-          title: `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`,
-          fix: 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.',
+          title:
+            builder.details.uncontendedMs === undefined
+              ? `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`
+              : `Slow query (${builder.details.uncontendedMs} ms uncontended; the rest of its time is queueing): ${builder.details.statement}`,
+          fix:
+            builder.details.uncontendedMs === undefined
+              ? 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.'
+              : `Its time grows with the number of executions at once: most of it is queueing at a serialisation point (a single connection, a pool too small, a lock) — size the pool or remove the lock first. Then EXPLAIN ANALYZE the ${builder.details.uncontendedMs} ms it takes alone.`,
           tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
-        }),
+        },
+        builder.details.uncontendedMs === undefined
+          ? undefined
+          : { level: 'medium', because: [`its time grows with concurrent executions: only its uncontended ${builder.details.uncontendedMs} ms is counted (see the queueing finding)`] },
+        ),
     );
   },
 };

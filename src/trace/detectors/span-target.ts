@@ -41,3 +41,31 @@ export function isAcquireSpan(span: Span): boolean {
 export function isConnectSpan(span: Span): boolean {
   return /(^|[.\s_-])connect$/i.test(span.name) && !/pool/i.test(span.name);
 }
+
+/** A URL path with its variable segments (numbers, hex ids, UUIDs) replaced, and query keys without values. */
+export function pathShape(url: string): string {
+  const withoutScheme = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const [path = '', query] = withoutScheme.split('?', 2);
+  const shape = path
+    .split('/')
+    .map((segment) => (/^(\d+|[0-9a-f]{8,}|[0-9a-f-]{36})$/i.test(segment) ? ':id' : segment))
+    .join('/');
+  const keys = query === undefined ? '' : `?${query.split('&').map((pair) => pair.split('=', 1)[0]).sort().join('&')}`;
+  return shape + keys;
+}
+
+/**
+ * What kind of call a client span is, without its keys: the same operation with different ids or query
+ * values has one shape ("GET inventory /stock/:id", "redis GetDriver"), so repeated calls that could be one
+ * batch, or retries of one operation with different keys, group together.
+ */
+export function operationShape(node: SpanNode): string {
+  const span = node.span;
+  const downstream = downstreamService(node) ?? '';
+  for (const child of node.children) {
+    const route = stringAttribute(child.span, 'http.route');
+    if ((child.span.kind === 'server' || child.span.kind === 'consumer') && route !== undefined) return `${span.name} ${downstream} ${route}`;
+  }
+  const url = stringAttribute(span, 'url.full') ?? stringAttribute(span, 'url.path');
+  return url === undefined ? `${span.name} ${downstream}`.trim() : `${stringAttribute(span, 'http.request.method') ?? span.name} ${downstream} ${pathShape(url)}`;
+}

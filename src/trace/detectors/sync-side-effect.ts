@@ -6,7 +6,7 @@
  * leaves the path (queued, or fired after the response).
  */
 import { stringAttribute } from '../span.js';
-import type { SpanNode } from '../span-tree.js';
+import { notAwaited, type SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { builderFor, FindingBuilder } from './finding-builder.js';
 import { downstreamService } from './span-target.js';
@@ -38,11 +38,11 @@ export const syncSideEffectDetector: Detector = {
       for (const parent of nodesOf(trace.tree)) {
         let lastCall: SpanNode | undefined;
         for (const child of parent.children) {
-          if (!child.async && child.span.kind === 'client' && (lastCall === undefined || child.endNs >= lastCall.endNs)) lastCall = child;
+          if (!notAwaited(child) && child.span.kind === 'client' && (lastCall === undefined || child.endNs >= lastCall.endNs)) lastCall = child;
         }
         if (lastCall === undefined) continue;
         for (const child of parent.children) {
-          if (child.async || !trace.onPath.has(child.span.spanId) || !isSideEffect(child, lastCall)) continue;
+          if (notAwaited(child) || !trace.onPath.has(child.span.spanId) || !isSideEffect(child, lastCall)) continue;
           const target = downstreamService(child) ?? child.span.name;
           const builder = builderFor(builders, `${parent.span.service}\u0000${child.span.name}\u0000${target}`, () => {
             const created = new FindingBuilder('sync-side-effect', parent.span.service, parent.span.name, context);
