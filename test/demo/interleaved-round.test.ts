@@ -11,6 +11,7 @@ import type { TraceSample } from '../../src/core/run-file.js';
 import { affectedPopulation } from '../../src/demo/affected-population.js';
 import { measureInterleaved, type BlockOutcome } from '../../src/demo/interleaved-round.js';
 import { checkPrediction } from '../../src/demo/prediction-check.js';
+import { renderDemoTable } from '../../src/demo/render-demo.js';
 import { fixForFinding } from '../../src/demo/run-demo.js';
 import { renderDemoRoundsSection } from '../../src/report/html/demo-rounds-section.js';
 import type { TraceAnalysis } from '../../src/trace/trace-analysis.js';
@@ -164,4 +165,49 @@ test('report section: per-round population and mix verdicts, invalid blocks and 
   assert.match(html, /<code>index<\/code> Unindexed lookups: not reached/);
   const refused = renderDemoRoundsSection({ rounds: [], stoppedBecause: 'invalid baseline', refused: 'the baseline run is invalid — lag' });
   assert.match(refused, /data-demo-refused="true">No conclusions drawn: the baseline run is invalid — lag/);
+});
+
+test('closing table: population and mix verdicts, prediction agreement, what remains', async () => {
+  const measured = await measureInterleaved(plan, simulatedLab(1, 0.5));
+  const comparison = measured.comparison;
+  assert.ok(comparison);
+  const text = renderDemoTable({
+    ratePerSec: 16,
+    baselineRunFile: '/tmp/b.json',
+    baselineValid: true,
+    rounds: [
+      {
+        round: 1,
+        finding: finding({ detector: 'sequential-calls', where: { service: 'gateway', operation: 'GET' } }),
+        fix: 'parallel',
+        population: { names: ['view'], coverage: [], trafficShare: 0.6, coveredShare: 1 },
+        percentile: { percentile: 50, reason: 'p99 needs ≥ 1000 requests per arm; about 120 expected: judging p50' },
+        predictedUs: 30_000,
+        predictionSource: 'population',
+        comparison,
+        blocks: measured.blocks,
+        validPairs: 1,
+        stoppedBecause: measured.stoppedBecause,
+        verdict: 'improved',
+        mixVerdict: comparison.mix.result.decision,
+        prediction: checkPrediction(30_000, comparison.population.result),
+        caveat: 'assumes the calls are independent',
+        durationMs: 8000,
+      },
+    ],
+    remaining: [{ fix: 'index', title: 'Unindexed lookups', why: 'not found in the last measurement (slow-query did not fire)' }],
+    remainingFindings: [],
+    finalRunFile: '/tmp/f.json',
+    reportFile: '/tmp/r.html',
+    stoppedBecause: 'round limit (1) reached',
+    elapsedMs: 61_000,
+  });
+  assert.match(text, /^round {2}fix \(finding\) +affected population/);
+  assert.match(text, /parallel \(sequential-calls @ gateway\) +view \(60%\) +p50 +30\.0ms +\S+ \[\S+, \S+\] ✗ +-\d+% improved/);
+  assert.match(text, /improved/);
+  assert.match(text, /judged percentile: p99 needs ≥ 1000 requests per arm; about 120 expected: judging p50/);
+  assert.match(text, /1 of 1 fixes improved their affected requests; predictions agree .* in 0 of 1/);
+  assert.match(text, /round 1 prediction missed; the model assumes the calls are independent/);
+  assert.match(text, /index: not found in the last measurement \(slow-query did not fire\)/);
+  assert.match(text, /stopped: round limit \(1\) reached after 61 s/);
 });
