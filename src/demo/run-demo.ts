@@ -141,6 +141,24 @@ function claimCpuForGenerator(log: (line: string) => void): () => void {
   }
 }
 
+/**
+ * Requests cut off at the end of a saturated run are still being served by the lab; measuring again at once would
+ * measure that backlog. Waits until one order view answers within a second (or 10 s pass).
+ */
+async function settle(gatewayUrl: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    try {
+      const response = await fetch(`${gatewayUrl}/orders/1`, { signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      if (Date.now() - started < 1000) return;
+    } catch {
+      // A timeout is a busy lab: keep waiting.
+    }
+  }
+}
+
 /** Requests measured after the warm-up (trace samples cover the warm-up too). */
 const measuredSamples = (run: RunFile, warmupMs: number): TraceSample[] => (run.traces?.samples ?? []).filter((sample) => sample.intendedStartMs >= warmupMs);
 
@@ -237,6 +255,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const lower = Math.max(MIN_RATE_PER_SEC, Math.floor(ratePerSec / 2));
       log(`baseline at ${ratePerSec} req/s invalid (${baseline.run.health.reasons.join('; ')}); measuring again at ${lower} req/s`);
       ratePerSec = lower;
+      await settle(liveLab.gatewayUrl);
       baseline = await tracedRun(`round-0-baseline-retry-${retry}`, { ...options, ratePerSec });
     }
     await waitForSpans(receiver, 500, 4000);

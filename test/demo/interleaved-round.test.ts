@@ -14,6 +14,8 @@ import { checkPrediction } from '../../src/demo/prediction-check.js';
 import { renderDemoTable } from '../../src/demo/render-demo.js';
 import { fixForFinding } from '../../src/demo/run-demo.js';
 import { renderDemoRoundsSection } from '../../src/report/html/demo-rounds-section.js';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { syntheticRun } from '../compare/synthetic-run.js';
 import type { TraceAnalysis } from '../../src/trace/trace-analysis.js';
 
 type Finding = TraceAnalysis['findings'][number];
@@ -163,6 +165,13 @@ test('report section: per-round population and mix verdicts, invalid blocks and 
   assert.match(html, /60% of traffic; 90% of it showed the spans/);
   assert.match(html, /p99 needs ≥ 1000 requests per arm/);
   assert.match(html, /<code>index<\/code> Unindexed lookups: not reached/);
+  // Wired into the whole report: first section, linked from the table of contents.
+  const page = renderHtmlReport({
+    runs: [syntheticRun('base', [{ latenciesUs: { view: [1000, 2000] } }]), syntheticRun('final', [{ latenciesUs: { view: [500, 900] } }])],
+    demo: { rounds: [], stoppedBecause: 'no finding left that the lab can fix' },
+  });
+  assert.match(page, /<a href="#demo">Demo rounds<\/a>/);
+  assert.ok(page.indexOf('data-section="demo-rounds"') < page.indexOf('id="run-0"'));
   const refused = renderDemoRoundsSection({ rounds: [], stoppedBecause: 'invalid baseline', refused: 'the baseline run is invalid — lag' });
   assert.match(refused, /data-demo-refused="true">No conclusions drawn: the baseline run is invalid — lag/);
 });
