@@ -44,7 +44,7 @@ export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
   'sequential-calls':
     'assumes the calls are independent and their servers have spare capacity; calls that feed each other, or that share one single-threaded database (PGlite), overlap less than the model says — it overstates',
   'repeated-reads': 'assumes every repeated read becomes a free cache hit; cold entries, misses after invalidation and the lookup itself cost time — it overstates',
-  'large-payload': 'assumes path time shrinks in proportion to the bytes trimmed; serialisation and the query behind the payload do not — it can overstate or understate',
+  'large-payload': 'shrinks only the span\'s own path time in proportion to the bytes trimmed; the query, transfer and parsing behind the payload shrink too — it understates',
   'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues — it can understate under load',
   'serialisation-point': 'removes the queueing of this request only; under load the freed capacity shortens other requests too — it can understate',
   'slow-query': 'assumes the statement takes 1 ms once fixed; on a single-threaded database it also unblocks every other query — it understates under load',

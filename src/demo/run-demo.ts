@@ -111,17 +111,27 @@ const GENERATOR_PRIORITY = -5;
 const MIN_RATE_PER_SEC = 4;
 
 /**
- * Detectors that point at a lab switch beyond each problem's own detector. pool-saturation is the lock only when
- * its wait span is the lock's (`lock.wait`): a pool-acquire wait (`pg-pool.connect`) is a different problem.
+ * Which findings each lab switch fixes: the problem's detector, at the place the switch acts. A detector fires on
+ * more than the lab's planted problem — on a busy machine every statement can be a "slow query", and POST /orders
+ * re-reads product prices — and the wrong fix validated on the wrong requests proves nothing, so the demo maps only
+ * findings its switch really removes.
  */
-const DETECTOR_ALIASES: readonly { detector: string; fix: FixName; applies: (finding: Finding) => boolean }[] = [
-  { detector: 'pool-saturation', fix: 'lock', applies: (finding) => finding.where.operation === 'lock.wait' },
-];
+const UNINDEXED_PREDICATE = /\b(order_id|customer_id)\s*(=|in\b)/i;
+const FIX_FINDINGS: Readonly<Record<FixName, (finding: Finding) => boolean>> = {
+  'n+1': (finding) => finding.detector === 'n-plus-one' && ['orders', 'inventory'].includes(finding.where.service),
+  pool: (finding) => finding.detector === 'connection-per-request',
+  parallel: (finding) => finding.detector === 'sequential-calls' && finding.where.service === 'gateway',
+  cache: (finding) => finding.detector === 'repeated-reads' && ['customers', 'inventory'].includes(finding.where.service),
+  'async-notify': (finding) => finding.detector === 'sync-side-effect' && finding.where.service === 'orders',
+  // The lock shows as lock.wait (a pool-acquire wait, pg-pool.connect, is another problem) or as a serialised span.
+  lock: (finding) =>
+    (finding.detector === 'pool-saturation' && finding.where.operation === 'lock.wait') || (finding.detector === 'serialisation-point' && finding.where.service === 'inventory'),
+  index: (finding) => finding.detector === 'slow-query' && UNINDEXED_PREDICATE.test(String(finding.evidence.details.statement ?? '')),
+  payload: (finding) => finding.detector === 'large-payload' && ['gateway', 'orders'].includes(finding.where.service),
+};
 
 export function fixForFinding(finding: Finding, applied: ReadonlySet<FixName>): FixName | undefined {
-  const fix =
-    LAB_PROBLEMS.find((problem) => problem.detector === finding.detector)?.name ??
-    DETECTOR_ALIASES.find((alias) => alias.detector === finding.detector && alias.applies(finding))?.fix;
+  const fix = LAB_PROBLEMS.find((problem) => FIX_FINDINGS[problem.name](finding))?.name;
   return fix && !applied.has(fix) ? fix : undefined;
 }
 
@@ -310,7 +320,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const candidates = current.analysis.findings.filter((finding) => fixForFinding(finding, applied) !== undefined);
       const top = candidates.find((finding) => finding.predictedSavingUs.p99 >= options.minSavingShare * p99Us);
       if (!top) {
-        stoppedBecause = candidates.length === 0 ? 'no finding left that the lab can fix' : `no finding predicts saving ≥ ${(options.minSavingShare * 100).toFixed(0)}% of p99`;
+        stoppedBecause = candidates.length === 0 ? 'no finding left that the lab can fix' : `no finding predicts saving ≥ ${(options.minSavingShare * 100).toFixed(1)}% of p99`;
         break;
       }
       const problemsLeft = LAB_PROBLEMS.length - applied.size;

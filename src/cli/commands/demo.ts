@@ -7,19 +7,23 @@ import type { Command } from '../command.js';
 import { badInput } from '../../core/errors.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 
-function fraction(value: string | undefined, flag: string, fallback: number): number {
-  const parsed = positiveNumber(value, flag, fallback);
-  if (parsed >= 1) throw badInput(flag, `must be a fraction between 0 and 1, got ${value}`);
+function fraction(value: string | undefined, flag: string, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed >= 1 || parsed < 0 || (parsed === 0 && !allowZero)) {
+    throw badInput(flag, `must be a fraction ${allowZero ? '≥ 0' : '> 0'} and < 1, got "${value}"`);
+  }
   return parsed;
 }
 
 const usage = `usage: perfloop demo [--rounds 8] [--rate 16] [--duration 5s] [--warmup 1s] [--block 3s] [--max-pairs 4]
-                     [--time-budget 150s] [--alpha 0.05] [--min-effect 0.03] [--min-saving 0.02] [--out-dir DIR]
+                     [--time-budget 160s] [--alpha 0.05] [--min-effect 0.03] [--min-saving 0] [--out-dir DIR]
 
 Starts the lab with all eight classic problems on, runs a traced baseline, takes the top finding and validates
 its fix on the requests it acts on: interleaved unfixed/fixed blocks (ABAB…, --block each) on the live lab until
 an always-valid sequential test decides or --max-pairs; repeats until no fixable finding remains, the round
-limit or the time budget (lab start included).
+limit or the time budget (lab start included). --min-saving S skips findings predicted to save < S of p99
+(default 0: every finding the lab can fix gets a round).
 Writes every run file and an HTML report to --out-dir (default .perfloop/demo-<time>).
 Embedded by default (PGlite, in-process cache); DATABASE_URL / REDIS_URL use real servers.`;
 
@@ -52,11 +56,11 @@ export const demoCommand: Command = {
       ratePerSec: positiveNumber(values.rate, '--rate', 16),
       durationMs: parseDurationMs(values.duration ?? '5s', '--duration'),
       warmupMs: parseDurationMs(values.warmup ?? '1s', '--warmup'),
-      minSavingShare: positiveNumber(values['min-saving'], '--min-saving', 0.02),
+      minSavingShare: fraction(values['min-saving'], '--min-saving', 0, true),
       blockMs: parseDurationMs(values.block ?? '3s', '--block'),
       blockWarmupMs: parseDurationMs(values['block-warmup'] ?? '500ms', '--block-warmup'),
       maxPairs: positiveInteger(values['max-pairs'], '--max-pairs', 4),
-      timeBudgetMs: parseDurationMs(values['time-budget'] ?? '150s', '--time-budget'),
+      timeBudgetMs: parseDurationMs(values['time-budget'] ?? '160s', '--time-budget'),
       alpha: fraction(values.alpha, '--alpha', 0.05),
       minEffect: fraction(values['min-effect'], '--min-effect', 0.03),
       outDir: values['out-dir'] ?? join('.perfloop', `demo-${stamp}`),
