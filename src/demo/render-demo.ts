@@ -17,7 +17,7 @@ function table(rows: string[][]): string[] {
 }
 
 export function renderDemoTable(result: DemoResult): string {
-  const rows = [['round', 'fix (finding)', 'affected population', 'judged', 'predicted', 'measured [interval]', 'verdict', 'whole mix', 'pairs']];
+  const rows = [['round', 'fix (finding)', 'affected population', 'judged', 'predicted', 'measured [interval]', 'verdict', 'whole mix', 'pairs agreeing']];
   const notes: string[] = [];
   for (const round of result.rounds) {
     const population = round.comparison?.population;
@@ -33,8 +33,10 @@ export function renderDemoTable(result: DemoResult): string {
       `${measured}${agreement}`,
       population ? `${percent(population.result.change)} ${round.verdict}` : round.verdict,
       mix,
-      `${round.validPairs}${round.blocks.some((block) => !block.valid) ? ' (+invalid)' : ''}`,
+      // Pairs whose own change points the way the pooled one does: drift would show as disagreeing pairs.
+      `${population ? `${population.pairsAgreeing}/` : ''}${round.validPairs}${round.blocks.some((block) => !block.valid) ? ' (+invalid)' : ''}`,
     ]);
+    if (round.carriedFrom !== undefined) notes.push(`round ${round.round}: the finding was last seen ${round.carriedFrom === 0 ? 'in the baseline' : `after round ${round.carriedFrom}`} (the latest blocks had too few traces to show it)`);
     if (round.caveat) notes.push(`round ${round.round} prediction missed; the model ${round.caveat}`);
     if (round.verdict === 'not judged' || round.blocks.some((block) => !block.valid)) notes.push(`round ${round.round}: ${round.stoppedBecause}`);
   }

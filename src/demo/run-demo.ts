@@ -61,6 +61,8 @@ export interface DemoRound {
   predictedUs: number;
   /** `population`: re-timing the population's own traces; `mix`: the finding's whole-mix cohorts (fallback). */
   predictionSource: 'population' | 'mix';
+  /** Set when the finding came from an earlier measurement (round number, 0 = baseline), not the latest one. */
+  carriedFrom?: number;
   comparison?: InterleavedComparison;
   blocks: BlockRecord[];
   validPairs: number;
@@ -279,8 +281,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     const rounds: DemoRound[] = [];
     const applied = new Set<FixName>();
+    /** Per unfixed lab problem, its top finding in the latest measurement that showed it. */
+    const lastSeen = new Map<FixName, { finding: Finding; context: Measured; round: number }>();
+    const remember = (context: Measured, round: number): void => {
+      const seen = new Set<FixName>();
+      for (const finding of context.analysis.findings) {
+        const fix = fixForFinding(finding, applied);
+        if (fix === undefined || seen.has(fix)) continue;
+        seen.add(fix);
+        lastSeen.set(fix, { finding, context, round });
+      }
+    };
     const finish = async (stoppedBecause: string, refused?: string): Promise<DemoResult> => {
-      const remaining = refused ? [] : remainingProblems(applied, current.analysis.findings, options, stoppedBecause);
+      const remaining = refused ? [] : remainingProblems(applied, [...current.analysis.findings, ...[...lastSeen.values()].map((seen) => seen.finding)], options, stoppedBecause);
       const reportFile = await writeReport([baseline.path, current.runFile], join(options.outDir, 'report.html'), {
         title: 'perfloop demo: baseline vs final',
         demo: { rounds, stoppedBecause, remaining, ...(refused ? { refused } : {}) },
@@ -313,12 +326,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const mixP99 = percentileOf(current.samples.map((sample) => sample.latencyUs), 0.99);
     log(`baseline at ${ratePerSec} req/s: ${current.samples.length} requests, p50 ${(mixP50 / 1000).toFixed(1)} ms, p99 ${(mixP99 / 1000).toFixed(1)} ms; ${current.analysis.findings.length} findings`);
 
+    remember(current, 0);
     let stoppedBecause = `round limit (${options.maxRounds}) reached`;
     for (let round = 1; round <= options.maxRounds; round++) {
       const roundStart = Date.now();
       const p99Us = percentileOf(current.samples.map((sample) => sample.latencyUs), 0.99);
       const candidates = current.analysis.findings.filter((finding) => fixForFinding(finding, applied) !== undefined);
-      const top = candidates.find((finding) => finding.predictedSavingUs.p99 >= options.minSavingShare * p99Us);
+      let top = candidates.find((finding) => finding.predictedSavingUs.p99 >= options.minSavingShare * p99Us);
+      let context = current;
+      let carriedFrom: number | undefined;
+      if (!top) {
+        // A round's fixed blocks can be too few traces for a detector that needs many (repeated reads need ≥ 10
+        // requests reading the same row): a problem seen earlier and not fixed since is carried over, with the
+        // measurement that showed it.
+        const carried = [...lastSeen.entries()]
+          .filter(([fix]) => !applied.has(fix))
+          .map(([, seen]) => seen)
+          .filter((seen) => seen.finding.predictedSavingUs.p99 >= options.minSavingShare * percentileOf(seen.context.samples.map((sample) => sample.latencyUs), 0.99))
+          .sort((a, b) => b.finding.predictedSavingUs.p99 - a.finding.predictedSavingUs.p99)[0];
+        if (carried) {
+          top = carried.finding;
+          context = carried.context;
+          carriedFrom = carried.round;
+        }
+      }
       if (!top) {
         stoppedBecause = candidates.length === 0 ? 'no finding left that the lab can fix' : `no finding predicts saving ≥ ${(options.minSavingShare * 100).toFixed(1)}% of p99`;
         break;
@@ -331,13 +362,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         break;
       }
       const fix = fixForFinding(top, applied) as FixName;
-      const population = affectedPopulation(top, current.samples);
+      const population = affectedPopulation(top, context.samples);
       const expectedPerArm = Math.floor(ratePerSec * population.trafficShare * (options.blockMs / 1000) * options.maxPairs);
       const percentile = choosePercentile(expectedPerArm, [99, 50]);
-      const predicted = predictOnPopulation(top, current.spans, current.samples, population);
+      const predicted = predictOnPopulation(top, context.spans, context.samples, population);
       const predictedUs = percentile.percentile === 99 ? predicted.p99 : predicted.p50;
       log(
-        `round ${round}: ${top.detector} at ${top.where.service} ${top.where.operation} → fix "${fix}"; population ${population.names.join(', ')} (${(population.trafficShare * 100).toFixed(0)}% of traffic); ${percentile.reason}; predicted p${percentile.percentile} saving ${(predictedUs / 1000).toFixed(1)} ms`,
+        `round ${round}: ${top.detector} at ${top.where.service} ${top.where.operation}${carriedFrom !== undefined ? ` (last seen ${carriedFrom === 0 ? 'in the baseline' : `after round ${carriedFrom}`})` : ''} → fix "${fix}"; population ${population.names.join(', ')} (${(population.trafficShare * 100).toFixed(0)}% of traffic); ${percentile.reason}; predicted p${percentile.percentile} saving ${(predictedUs / 1000).toFixed(1)} ms`,
       );
 
       let pairMs = 0;
@@ -365,6 +396,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         },
       );
       applied.add(fix);
+      lastSeen.delete(fix);
       await setFixes(liveLab, applied);
 
       const comparison = measurement.comparison;
@@ -380,6 +412,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         percentile,
         predictedUs,
         predictionSource: predicted.source,
+        ...(carriedFrom !== undefined ? { carriedFrom } : {}),
         ...(comparison ? { comparison } : {}),
         blocks: measurement.blocks,
         validPairs: measurement.validPairs,
@@ -411,6 +444,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const spans = spansOf(receiver, samples);
         current = { samples, spans, analysis: analyzeTraces(spans, { samples, thresholds: DEMO_THRESHOLDS }), runFile: again.path };
       }
+      remember(current, round);
       const last = rounds.at(-1);
       if (last) last.durationMs = Date.now() - roundStart;
     }
