@@ -21,7 +21,7 @@ import { startReceiver, type TraceReceiver } from '../trace/receiver.js';
 import type { Span } from '../trace/span.js';
 import type { TraceAnalysis } from '../trace/trace-analysis.js';
 import { affectedPopulation, type AffectedPopulation } from './affected-population.js';
-import { demoScenario, type DemoLoad } from './demo-scenario.js';
+import { DEMO_MIX, demoScenario, type DemoLoad } from './demo-scenario.js';
 import { measureInterleaved, type BlockRecord } from './interleaved-round.js';
 import { checkPrediction, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
 
@@ -252,7 +252,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
 
     const tracedRun = async (name: string, load: DemoLoad): Promise<{ run: RunFile; path: string }> => {
-      const run = await runLoad(demoScenario(liveLab.gatewayUrl, load), { traceSampleRate: 1 });
+      const run = await runLoad(demoScenario(liveLab.gatewayUrl, { ...load, mix: DEMO_MIX }), { traceSampleRate: 1 });
       const path = join(options.outDir, `${name}.json`);
       await writeRunFile(path, run);
       return { run, path };
