@@ -457,7 +457,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Every lab problem left unfixed, with the reason: not found, not worth a round, or out of rounds/time. */
-function remainingProblems(applied: ReadonlySet<FixName>, findings: readonly Finding[], options: Pick<DemoOptions, 'minSavingShare'>, stoppedBecause: string): RemainingProblem[] {
+export function remainingProblems(applied: ReadonlySet<FixName>, findings: readonly Finding[], options: Pick<DemoOptions, 'minSavingShare'>, stoppedBecause: string): RemainingProblem[] {
   return LAB_PROBLEMS.filter((problem) => !applied.has(problem.name)).map((problem) => {
     const found = findings.find((finding) => fixForFinding(finding, applied) === problem.name);
     const why = found

@@ -12,7 +12,8 @@ import { affectedPopulation } from '../../src/demo/affected-population.js';
 import { measureInterleaved, type BlockOutcome } from '../../src/demo/interleaved-round.js';
 import { checkPrediction } from '../../src/demo/prediction-check.js';
 import { renderDemoTable } from '../../src/demo/render-demo.js';
-import { fixForFinding } from '../../src/demo/run-demo.js';
+import { fixForFinding, remainingProblems } from '../../src/demo/run-demo.js';
+import type { FixName } from '../../src/lab-control/lab-problems.js';
 import { renderDemoRoundsSection } from '../../src/report/html/demo-rounds-section.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { syntheticRun } from '../compare/synthetic-run.js';
@@ -219,4 +220,17 @@ test('closing table: population and mix verdicts, prediction agreement, what rem
   assert.match(text, /round 1 prediction missed; the model assumes the calls are independent/);
   assert.match(text, /index: not found in the last measurement \(slow-query did not fire\)/);
   assert.match(text, /stopped: round limit \(1\) reached after 61 s/);
+});
+
+test('what remains: not found, not worth a round, or not reached', () => {
+  const applied = new Set<FixName>(['n+1', 'pool', 'parallel', 'lock', 'async-notify', 'index']);
+  const findings = [finding({ detector: 'repeated-reads', where: { service: 'customers', operation: 'pg.query:SELECT' } }), finding({ detector: 'repeated-reads', where: { service: 'orders', operation: 'pg.query:SELECT' } })];
+  assert.deepEqual(
+    remainingProblems(applied, findings, { minSavingShare: 0 }, 'time budget (160 s) used up').map((problem) => `${problem.fix}: ${problem.why}`),
+    ['cache: found (repeated-reads at customers); not reached: time budget (160 s) used up', 'payload: not found in the last measurement (large-payload did not fire)'],
+  );
+  assert.match(remainingProblems(applied, findings, { minSavingShare: 0.02 }, 'no finding predicts saving ≥ 2.0% of p99')[0]?.why ?? '', /predicted p99 saving is below 2% of p99/);
+  // A slow statement that is not one of the unindexed lookups is not the index problem.
+  assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT 1 FROM order_lines l WHERE l.id = $1' } } }), new Set()), undefined);
+  assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT id FROM order_lines WHERE order_id = $1 ORDER BY id' } } }), new Set()), 'index');
 });
