@@ -111,6 +111,8 @@ const MAX_BASELINE_RETRIES = 2;
 /** Niceness −5: ahead of ordinary processes (the lab's, a compiler's) without starving the system. */
 const GENERATOR_PRIORITY = -5;
 const MIN_RATE_PER_SEC = 4;
+/** Per block: switching the fixes, the drain of the last requests, writing the run file. */
+const PAIR_OVERHEAD_MS = 500;
 
 /**
  * Which findings each lab switch fixes: the problem's detector, at the place the switch acts. A detector fires on
@@ -363,7 +365,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       const fix = fixForFinding(top, applied) as FixName;
       const population = affectedPopulation(top, context.samples);
-      const expectedPerArm = Math.floor(ratePerSec * population.trafficShare * (options.blockMs / 1000) * options.maxPairs);
+      // The pairs this round can afford (a pair ≈ two blocks with their warm-ups, switches and drains): the
+      // percentile and the sequences' tuning follow the sample the round will really get, not the cap's.
+      const pairEstimateMs = 2 * (options.blockMs + options.blockWarmupMs + PAIR_OVERHEAD_MS);
+      const plannedPairs = Math.max(1, Math.min(options.maxPairs, Math.floor(roundBudgetMs / pairEstimateMs)));
+      const expectedPerArm = Math.floor(ratePerSec * population.trafficShare * (options.blockMs / 1000) * plannedPairs);
       const percentile = choosePercentile(expectedPerArm, [99, 50]);
       const predicted = predictOnPopulation(top, context.spans, context.samples, population);
       const predictedUs = percentile.percentile === 99 ? predicted.p99 : predicted.p50;
