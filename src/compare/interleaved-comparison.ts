@@ -55,6 +55,8 @@ export interface InterleavedOptions {
   minEffect?: number;
   /** Per-arm sample size at which the population's confidence sequences are tightest. */
   targetPerArm?: number;
+  /** The same for the whole mix (planned: the population's target over its expected traffic share). */
+  mixTargetPerArm?: number;
 }
 
 function armComparison(blocks: readonly InterleavedBlock[], keep: (sample: LatencySample) => boolean, options: InterleavedOptions, targetPerArm?: number): ArmComparison {
@@ -90,7 +92,8 @@ export function compareInterleaved(blocks: readonly InterleavedBlock[], options:
     }
   }
   const population = armComparison(blocks, inPopulation, options, options.targetPerArm);
-  const mixTarget = options.targetPerArm !== undefined && affected > 0 ? Math.round((options.targetPerArm * total) / affected) : undefined;
+  // Fixed before the first look, like the population's (a target recomputed from the counts would change the test).
+  const mixTarget = options.mixTargetPerArm ?? options.targetPerArm;
   return {
     population: { ...population, names: [...options.population].sort(), trafficShare: total === 0 ? 0 : affected / total },
     mix: armComparison(blocks, () => true, options, mixTarget),

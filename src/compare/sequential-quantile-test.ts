@@ -20,9 +20,14 @@ export interface SequentialComparisonOptions {
   alpha?: number;
   /** Smallest relative change worth a verdict. Default 0.03 (as compare-runs). */
   minEffect?: number;
-  /** Per-arm sample size at which the confidence sequences are tightest (the expected decision point). */
+  /**
+   * Per-arm sample size at which the confidence sequences are tightest (the expected decision point). Fixed before
+   * the first look; default 100.
+   */
   targetPerArm?: number;
 }
+
+export const DEFAULT_TARGET_PER_ARM = 100;
 
 export interface SequentialComparison {
   percentile: number;
@@ -56,7 +61,8 @@ export function compareQuantilesSequentially(base: readonly number[], candidate:
   const alpha = options.alpha ?? DEFAULT_SEQUENTIAL_ALPHA;
   const minEffect = options.minEffect ?? 0.03;
   const q = options.percentile / 100;
-  const perArm = { alpha: alpha / 2, targetN: options.targetPerArm ?? Math.max(base.length, candidate.length, 20) };
+  // The mixture's tuning must not depend on the data seen so far, or the sequence is no longer one martingale.
+  const perArm = { alpha: alpha / 2, targetN: options.targetPerArm ?? DEFAULT_TARGET_PER_ARM };
   const a = quantileConfidenceSequence(base, q, perArm);
   const b = quantileConfidenceSequence(candidate, q, perArm);
   const change = a.estimate > 0 ? b.estimate / a.estimate - 1 : Number.NaN;

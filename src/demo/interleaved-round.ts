@@ -27,6 +27,8 @@ export interface InterleavedPlan {
   maxPairs: number;
   /** Per-arm population size the confidence sequences are tuned for (the expected size at the cap). */
   targetPerArm: number;
+  /** The same for the whole mix. */
+  mixTargetPerArm?: number;
   /** Asked before each further pair; false ends the round (time budget). */
   mayContinue?: () => boolean;
 }
@@ -83,6 +85,7 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
       alpha: plan.alpha,
       minEffect: plan.minEffect,
       targetPerArm: plan.targetPerArm,
+      ...(plan.mixTargetPerArm !== undefined ? { mixTargetPerArm: plan.mixTargetPerArm } : {}),
     });
     const decision = comparison.population.result.decision;
     if (decision !== 'undecided') {

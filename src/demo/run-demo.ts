@@ -386,6 +386,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           minEffect: options.minEffect,
           maxPairs: options.maxPairs,
           targetPerArm: Math.max(20, expectedPerArm),
+          mixTargetPerArm: Math.max(20, Math.round(expectedPerArm / Math.max(population.trafficShare, 0.05))),
           mayContinue: () => Date.now() - roundStart + pairMs <= roundBudgetMs,
         },
         async (arm, pair) => {
