@@ -296,7 +296,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     const finish = async (stoppedBecause: string, refused?: string): Promise<DemoResult> => {
       const remaining = refused ? [] : remainingProblems(applied, [...current.analysis.findings, ...[...lastSeen.values()].map((seen) => seen.finding)], options, stoppedBecause);
-      const reportFile = await writeReport([baseline.path, current.runFile], join(options.outDir, 'report.html'), {
+      const runFiles = current.runFile === baseline.path ? [baseline.path] : [baseline.path, current.runFile];
+      const reportFile = await writeReport(runFiles, join(options.outDir, 'report.html'), {
         title: 'perfloop demo: baseline vs final',
         demo: { rounds, stoppedBecause, remaining, ...(refused ? { refused } : {}) },
       });
