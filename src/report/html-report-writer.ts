@@ -11,6 +11,7 @@ import type { RunFile } from '../core/run-file.js';
 import { parseSweepFile, SWEEP_FILE_FORMAT, type SweepFile } from '../model/sweep-file.js';
 import { compareRuns } from '../compare/compare-runs.js';
 import { renderHtmlReport, type HtmlReportInputs } from './html-report.js';
+import type { DemoRoundsReport } from './html/demo-rounds-section.js';
 
 export interface WriteReportOptions {
   title?: string;
@@ -19,6 +20,8 @@ export interface WriteReportOptions {
    * of a side are merged); the report then shows compareRuns' verdicts. Default 1.
    */
   baseRuns?: number;
+  /** The demo's rounds (`perfloop demo`), rendered first. */
+  demo?: DemoRoundsReport;
 }
 
 /** Default report path for a set of input files: beside the first one, `<name>.html`. */
@@ -70,6 +73,7 @@ export async function writeReport(paths: readonly string[], outPath: string, opt
     }
     inputs.comparison = compareRuns(inputs.runs.slice(0, baseRuns), inputs.runs.slice(baseRuns));
   }
+  if (options.demo) inputs.demo = options.demo;
   const html = renderHtmlReport(options.title === undefined ? inputs : { ...inputs, title: options.title });
   const target = resolve(outPath);
   await writeFileAtomic(target, html);

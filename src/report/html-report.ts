@@ -21,6 +21,7 @@ import { renderSweepSection } from './html/sweep-section.js';
 import type { SweepFile } from '../model/sweep-file.js';
 import type { RunComparison } from '../compare/compare-runs.js';
 import { renderComparisonVerdicts } from './html/comparison-verdicts.js';
+import { renderDemoRoundsSection, type DemoRoundsReport } from './html/demo-rounds-section.js';
 
 export interface HtmlReportInputs {
   runs: readonly RunFile[];
@@ -32,6 +33,8 @@ export interface HtmlReportInputs {
   title?: string;
   /** Timeline resolution cap (buckets per chart); long runs are merged down to it. */
   maxTimelineBuckets?: number;
+  /** `perfloop demo`'s rounds: per-round verdicts on the affected population and the mix. */
+  demo?: DemoRoundsReport;
 }
 
 /** Marks the document drawn: the report has no deferred drawing, so this is "parsed and laid out". */
@@ -68,6 +71,7 @@ export function renderHtmlReport(inputs: HtmlReportInputs): string {
   const title = inputs.title ?? `perfloop report: ${names.join(' vs. ')}`;
   const multiple = views.length > 1;
   const links = [
+    ...(inputs.demo ? [['demo', 'Demo rounds']] : []),
     ...(inputs.sweep ? [['sweep', 'Sweep']] : []),
     ...(multiple ? [['comparison', 'Comparison']] : []),
     ...(multiple ? views.map((view) => [`run-${view.index}`, `Run ${view.index + 1}: ${view.label}`]) : []),
@@ -75,6 +79,7 @@ export function renderHtmlReport(inputs: HtmlReportInputs): string {
   const body = [
     `<h1>${escapeHtml(title)}</h1>`,
     links.length > 1 ? `<nav class="toc">${links.map(([id, text]) => `<a href="#${escapeHtml(id ?? '')}">${escapeHtml(text ?? '')}</a>`).join('')}</nav>` : '',
+    inputs.demo ? renderDemoRoundsSection(inputs.demo) : '',
     inputs.sweep ? renderSweepSection(inputs.sweep) : '',
     multiple ? renderOverlaySection(views, inputs.comparison ? renderComparisonVerdicts(inputs.comparison) : '') : '',
     ...views.map((view) => renderRunSection(view, multiple)),

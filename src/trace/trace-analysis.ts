@@ -37,6 +37,8 @@ export const findingSchema = z.object({
     details: z.record(z.string(), z.union([z.string(), z.number()])),
   }),
   shareOfRequests: z.number().min(0).max(1),
+  /** Every trace that shows the problem: the finding's affected population (absent in documents written before it). */
+  affectedTraceIds: z.array(z.string()).optional(),
   predictedSavingUs: z.object({ p50: z.number(), p99: z.number() }),
   fix: z.string(),
   tradeOff: z.string(),

@@ -27,6 +27,8 @@ export interface Finding {
   };
   /** Share of analysed requests (traces) showing the problem, 0..1. */
   shareOfRequests: number;
+  /** Every trace showing the problem (the affected population; a fix is validated on these requests). */
+  affectedTraceIds?: string[];
   /** Mean saving per request in the p50 and p99 cohorts, µs, from re-timing the traces as if fixed. */
   predictedSavingUs: { p50: number; p99: number };
   fix: string;

@@ -82,6 +82,7 @@ export class FindingBuilder {
         details: { ...this.details },
       },
       shareOfRequests: context.traces.length === 0 ? 0 : this.traceIds.size / context.traces.length,
+      affectedTraceIds: [...this.traceIds],
       predictedSavingUs: predictSavingUs(context, plans),
       fix: text.fix,
       tradeOff: text.tradeOff,

@@ -1,0 +1,98 @@
+/**
+ * One validation round on the live lab: alternate the unfixed (A) and fixed (B) states in blocks, ABAB…, look
+ * after every pair with the sequential rule (src/compare/sequential-quantile-test.ts) and stop as soon as the
+ * affected population's verdict is decided, at the pair cap, or when the time budget says so. A block whose
+ * generator could not keep its schedule is invalid: its pair is dropped and the reason kept. The block runner is
+ * injected, so the loop is tested without a lab.
+ */
+import type { TraceSample } from '../core/run-file.js';
+import { compareInterleaved, type InterleavedBlock, type InterleavedComparison } from '../compare/interleaved-comparison.js';
+
+export interface BlockOutcome {
+  samples: readonly TraceSample[];
+  /** The generator's verdict on its own run (run file `health.valid`). */
+  valid: boolean;
+  reasons: readonly string[];
+  runFile?: string;
+}
+
+export type BlockRunner = (arm: 'A' | 'B', pair: number) => Promise<BlockOutcome>;
+
+export interface InterleavedPlan {
+  population: ReadonlySet<string>;
+  percentile: number;
+  alpha: number;
+  minEffect: number;
+  /** Valid pairs at most. */
+  maxPairs: number;
+  /** Per-arm population size the confidence sequences are tuned for (the expected size at the cap). */
+  targetPerArm: number;
+  /** The same for the whole mix. */
+  mixTargetPerArm?: number;
+  /** Asked before each further pair; false ends the round (time budget). */
+  mayContinue?: () => boolean;
+}
+
+export interface BlockRecord {
+  arm: 'A' | 'B';
+  pair: number;
+  valid: boolean;
+  reasons: string[];
+  requests: number;
+  runFile?: string;
+}
+
+export interface InterleavedMeasurement {
+  /** Undefined when no valid pair was measured. */
+  comparison?: InterleavedComparison;
+  blocks: BlockRecord[];
+  validPairs: number;
+  stoppedBecause: string;
+  /** The valid blocks' samples (for the next round's analysis). */
+  validBlocks: (InterleavedBlock & { traceSamples: readonly TraceSample[] })[];
+}
+
+export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockRunner): Promise<InterleavedMeasurement> {
+  const blocks: BlockRecord[] = [];
+  const validBlocks: InterleavedMeasurement['validBlocks'] = [];
+  let comparison: InterleavedComparison | undefined;
+  let validPairs = 0;
+  let stoppedBecause = `cap of ${plan.maxPairs} pairs reached`;
+  // Invalid pairs are retried, but not forever: a generator that cannot keep up will not start keeping up.
+  const maxAttempts = plan.maxPairs + 2;
+  for (let attempt = 1; attempt <= maxAttempts && validPairs < plan.maxPairs; attempt++) {
+    if (attempt > 1 && plan.mayContinue && !plan.mayContinue()) {
+      stoppedBecause = `time budget: stopped after ${validPairs} pair${validPairs === 1 ? '' : 's'}`;
+      break;
+    }
+    const pair = validPairs + 1;
+    const a = await runBlock('A', attempt);
+    const b = await runBlock('B', attempt);
+    for (const [arm, outcome] of [['A', a], ['B', b]] as const) {
+      blocks.push({ arm, pair: attempt, valid: outcome.valid, reasons: [...outcome.reasons], requests: outcome.samples.length, ...(outcome.runFile ? { runFile: outcome.runFile } : {}) });
+    }
+    if (!a.valid || !b.valid) {
+      stoppedBecause = `invalid blocks: ${[...(a.valid ? [] : a.reasons), ...(b.valid ? [] : b.reasons)].join('; ')}`;
+      continue;
+    }
+    validPairs = pair;
+    for (const [arm, outcome] of [['A', a], ['B', b]] as const) {
+      validBlocks.push({ arm, pair, samples: outcome.samples.map((sample) => ({ name: sample.name, latencyUs: sample.latencyUs })), traceSamples: outcome.samples });
+    }
+    comparison = compareInterleaved(validBlocks, {
+      population: plan.population,
+      percentile: plan.percentile,
+      alpha: plan.alpha,
+      minEffect: plan.minEffect,
+      targetPerArm: plan.targetPerArm,
+      ...(plan.mixTargetPerArm !== undefined ? { mixTargetPerArm: plan.mixTargetPerArm } : {}),
+    });
+    const decision = comparison.population.result.decision;
+    if (decision !== 'undecided') {
+      stoppedBecause = `decided (${decision}) after ${pair} pair${pair === 1 ? '' : 's'}`;
+      break;
+    }
+    stoppedBecause = validPairs >= plan.maxPairs ? `cap of ${plan.maxPairs} pairs reached, still undecided` : stoppedBecause;
+  }
+  return { ...(comparison ? { comparison } : {}), blocks, validPairs, stoppedBecause, validBlocks };
+}
