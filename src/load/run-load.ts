@@ -68,7 +68,6 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
   const runTraceId = newRunTraceId();
   const traceSampleRate = options.traceSampleRate ?? 0;
   const samplesCap = options.samplesCap ?? 20_000;
-  const startedAt = new Date();
   const assembler = new IntervalAssembler(new IntervalGrid(scenario.phases, scenario.intervalMs), workers, options.onInterval);
 
   let outcome: GeneratorOutcome;
@@ -120,7 +119,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,
     id: newRunId(),
-    startedAt: startedAt.toISOString(),
+    // The schedule's real start (generator threads take a moment to boot): signals and traces align on it.
+    startedAt: new Date(outcome.originMs).toISOString(),
     endedAt: new Date().toISOString(),
     interrupted,
     scenario: scenario as unknown as Record<string, unknown>,
