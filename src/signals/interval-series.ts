@@ -5,6 +5,7 @@
  * each counter increase between two consecutive readings is spread uniformly over the time between them and
  * apportioned to the intervals that time overlaps. A rate is the apportioned increase over the covered time;
  * histogram buckets are apportioned the same way, so percentiles are of the observations made in the interval.
+ * Windows straddling the run's start or end are clipped to the run (the load is what moves the counters).
  */
 import type { SignalSeries } from '../core/run-file.js';
 import type { HistogramBucket, SeriesReading, TimedSnapshot } from './metric-snapshot.js';
@@ -92,6 +93,8 @@ function buildCumulative(source: string, metric: string, labels: Record<string, 
   const first = readings[0]?.reading;
   const kind = first?.kind ?? 'counter';
   const acc = accumulator(grid.length);
+  const gridStartMs = grid[0]?.startMs ?? 0;
+  const gridEndMs = grid.at(-1)?.endMs ?? 0;
   for (let k = 1; k < readings.length; k++) {
     const a = readings[k - 1];
     const b = readings[k];
@@ -111,7 +114,12 @@ function buildCumulative(source: string, metric: string, labels: Record<string, 
         bucketDeltas = rb.buckets.map((bucket) => [bucket.le, reset ? bucket.count : bucket.count - (before.get(bucket.le) ?? 0)]);
       }
     } else continue;
-    apportion(grid, a.atMs, b.atMs, (index, share, overlapMs) => {
+    // A window straddling the run's first or last edge is clipped to the run: the load drives these counters,
+    // and the readings around the run's end can come late (the run file is finished first), which would
+    // otherwise spread the last requests' increase over time after the run.
+    const fromMs = a.atMs < gridStartMs && b.atMs > gridStartMs ? gridStartMs : a.atMs;
+    const toMs = b.atMs > gridEndMs && a.atMs < gridEndMs ? gridEndMs : b.atMs;
+    apportion(grid, fromMs, toMs, (index, share, overlapMs) => {
       acc.covered[index] = (acc.covered[index] ?? 0) + overlapMs;
       acc.delta[index] = (acc.delta[index] ?? 0) + delta * share;
       acc.sum[index] = (acc.sum[index] ?? 0) + sumDelta * share;

@@ -79,11 +79,11 @@ export function signalCollector(sources: readonly SignalSource[], options: Signa
     state.pending = state.source
       .read()
       .then((result) => {
-        const endedMs = Date.now();
         if (result.kind === 'ok') {
           state.badLines += result.badLines;
-          // The server computed its values somewhere during the request: take the midpoint.
-          state.snapshots.push({ atMs: (startedMs + endedMs) / 2, series: keep(state, result.snapshot) });
+          // Stamped at the send: on loopback the server reads its values within a millisecond of it, while the
+          // response may wait much longer for this thread (parsing, other work) before we see it.
+          state.snapshots.push({ atMs: startedMs, series: keep(state, result.snapshot) });
         } else fail(state, result.reason, result.message);
       })
       .catch((error: unknown) => fail(state, 'other', error instanceof Error ? error.message : String(error)))

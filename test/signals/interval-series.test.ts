@@ -11,7 +11,7 @@ function at(atMs: number, readings: Record<string, SeriesReading>): TimedSnapsho
   return { atMs, series };
 }
 
-test('counters: increases spread over the readings’ window, rate per second per interval; reset handled', () => {
+test('counters: increases spread over the readings’ window (clipped at the run’s edges), rate per second per interval; reset handled', () => {
   // Readings offset by 500 ms from the grid: 0 → 100 over [9.5 s, 10.5 s], → 300 over [10.5, 11.5], reset to 50 at 12.5.
   const snapshots = [
     at(9_500, { c: { kind: 'counter', value: 0 } }),
@@ -20,8 +20,10 @@ test('counters: increases spread over the readings’ window, rate per second pe
     at(12_500, { c: { kind: 'counter', value: 50 } }),
   ];
   const [series] = buildIntervalSeries('s', snapshots, grid, 10).series;
-  // Interval 0 [10, 11]: half of 100 + half of 200 = 150 over 1 s. Interval 1: 100 + 25 = 125. Interval 2: half of 50 over its covered 0.5 s → 50/s.
-  assert.deepEqual(series?.rate, [150, 125, 50, null]);
+  // The first window straddles the run's start, so it is clipped to [10, 10.5]: all its 100 lands in interval 0.
+  // Interval 0 [10, 11]: 100 + half of 200 = 200 over 1 s. Interval 1: 100 + 25 = 125. Interval 2: half of 50
+  // over its covered 0.5 s → 50/s.
+  assert.deepEqual(series?.rate, [200, 125, 50, null]);
 });
 
 test('histograms: per-interval percentiles, means and observation rates from bucket increases', () => {

@@ -84,10 +84,10 @@ test('down, slow, erroring and garbage endpoints are counted per scrape and neve
   });
   const dead = await deadUrl();
   const collector = signalCollector([
-    prometheusSource('dead', dead, { timeoutMs: 150 }),
+    prometheusSource('dead', dead, { timeoutMs: 2000 }),
     prometheusSource('silent', silent.url, { timeoutMs: 150 }),
-    prometheusSource('html', html.url, { timeoutMs: 150 }),
-    prometheusSource('500', failing.url, { timeoutMs: 150 }),
+    prometheusSource('html', html.url, { timeoutMs: 2000 }),
+    prometheusSource('500', failing.url, { timeoutMs: 2000 }),
   ]);
   try {
     await collector.start({ intervalMs: 100, expectedDurationMs: 500 });

@@ -18,6 +18,9 @@ import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
 import { startReceiver } from '../../trace/receiver.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
+import { collectorsFromFlags } from '../../signals/collector-flags.js';
+import { attachCollected, startCollectors, stopCollectors, type RunCollector } from '../../signals/run-collector.js';
+import { totalDurationMs } from '../../load/scenario.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { progressDisplay } from '../progress.js';
@@ -41,6 +44,12 @@ traces:
                        (critical path, tiers, findings) and store the analysis in the run file
   --otlp-port P        receiver port (default 4318, loopback)
   --trace-sample R     share of requests traced, 0..1 (default 1 with --traces)
+signals and profiles (collected on this thread, joined to the run's intervals; see README "Signals"):
+  --scrape NAME=URL    scrape a Prometheus/OpenMetrics endpoint every interval (repeatable)
+  --watch NAME=SPEC    sample a process or cgroup every interval: pid:N, port:N (the listening process),
+                       cgroup:PATH (v1 or v2); CPU, RSS, context switches, throttling, disk I/O (repeatable)
+  --profile NAME=URL   CPU profile for the run: http://host:port/debug/pprof (Go) or inspector://host:port
+                       (Node started with --inspect) (repeatable)
 run:
   --workers N          generator threads (default 1)
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
@@ -75,6 +84,9 @@ const options = {
   report: { type: 'boolean' },
   budget: { type: 'string' },
   baseline: { type: 'string' },
+  scrape: { type: 'string', multiple: true },
+  watch: { type: 'string', multiple: true },
+  profile: { type: 'string', multiple: true },
   workers: { type: 'string' },
   segment: { type: 'string' },
   out: { type: 'string', short: 'o' },
@@ -168,8 +180,17 @@ export const runCommand: Command = {
     const receiver = values.traces ? await startReceiver({ port: positiveInteger(values['otlp-port'], '--otlp-port', 4318) }) : undefined;
     let run: RunFile;
     let analysis: TraceAnalysis | undefined;
+    let collectors: RunCollector[] = [];
     try {
-      run = await runInterruptibly(scenario, values);
+      // Signal scrapers and profilers: validated before the load, started just before it, stopped after it.
+      collectors = await collectorsFromFlags(values, scenario.intervalMs);
+      await startCollectors(collectors, { intervalMs: scenario.intervalMs, expectedDurationMs: totalDurationMs(scenario) });
+      try {
+        run = await runInterruptibly(scenario, values);
+      } finally {
+        await stopCollectors(collectors);
+      }
+      run = attachCollected(run, collectors);
       if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver));
     } finally {
       await receiver?.close();
