@@ -80,7 +80,7 @@ function pruneNodes(nodes: { frame: number; parent: number; self: number }[], ma
   const home = new Array<number>(nodes.length).fill(-1);
   nodes.forEach((node, index) => {
     const parentKept = node.parent < 0 || (keptIndex[node.parent] ?? -1) >= 0;
-    if (parentKept && (totals[index] ?? 0) > threshold && kept.length < maxNodes) {
+    if (parentKept && (totals[index] ?? 0) >= threshold && kept.length < maxNodes) {
       keptIndex[index] = kept.length;
       home[index] = kept.length;
       kept.push({ frame: node.frame, parent: node.parent < 0 ? -1 : (keptIndex[node.parent] ?? -1), self: node.self });
