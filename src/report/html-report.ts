@@ -21,6 +21,8 @@ import { renderSweepSection } from './html/sweep-section.js';
 import type { SweepFile } from '../model/sweep-file.js';
 import type { RunComparison } from '../compare/compare-runs.js';
 import { renderComparisonVerdicts } from './html/comparison-verdicts.js';
+import { renderSignalsSection } from './html/signals-section.js';
+import { renderProfileDiffSection, renderProfilesSection } from './html/profiles-section.js';
 
 export interface HtmlReportInputs {
   runs: readonly RunFile[];
@@ -57,6 +59,8 @@ function renderRunSection(view: RunView, multiple: boolean): string {
     renderRequestTable(view) +
     renderHealthSection(view) +
     tracesHtml +
+    renderSignalsSection(view.run, view.index) +
+    renderProfilesSection(view.run, view.index) +
     `</article>`
   );
 }
@@ -77,6 +81,7 @@ export function renderHtmlReport(inputs: HtmlReportInputs): string {
     links.length > 1 ? `<nav class="toc">${links.map(([id, text]) => `<a href="#${escapeHtml(id ?? '')}">${escapeHtml(text ?? '')}</a>`).join('')}</nav>` : '',
     inputs.sweep ? renderSweepSection(inputs.sweep) : '',
     multiple ? renderOverlaySection(views, inputs.comparison ? renderComparisonVerdicts(inputs.comparison) : '') : '',
+    multiple ? renderProfileDiffSection(inputs.runs) : '',
     ...views.map((view) => renderRunSection(view, multiple)),
   ].join('');
   const scriptHash = createHash('sha256').update(READY_SCRIPT).digest('base64');
