@@ -17,7 +17,7 @@ export interface CollectorFlags {
   profile?: readonly string[] | undefined;
 }
 
-/** `NAME=VALUE` with a name of letters, digits, `._-`; names are unique across all three flags. */
+/** `NAME=VALUE` with a name of letters, digits, `._-`; names are unique among signal sources and among profiles. */
 export function splitNamed(text: string, flag: string, seen: Set<string>): { name: string; value: string } {
   const equals = text.indexOf('=');
   const name = equals < 0 ? '' : text.slice(0, equals);
@@ -53,8 +53,10 @@ export async function collectorsFromFlags(flags: CollectorFlags, intervalMs: num
     sources.push(await watchSource(name, parseWatchSpec(value, '--watch'), '--watch'));
   }
   const collectors: RunCollector[] = sources.length > 0 ? [signalCollector(sources)] : [];
+  // Profiles have their own names: `--scrape etcd=… --profile etcd=…` name the same member.
+  const profileNames = new Set<string>();
   const profiles = (flags.profile ?? []).map((text) => {
-    const { name, value } = splitNamed(text, '--profile', seen);
+    const { name, value } = splitNamed(text, '--profile', profileNames);
     return { name, target: parseProfileTarget(value, '--profile') };
   });
   if (profiles.length > 0) collectors.push(profileCollector(profiles));
