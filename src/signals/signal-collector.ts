@@ -101,9 +101,12 @@ export function signalCollector(sources: readonly SignalSource[], options: Signa
     async start(ctx) {
       context = ctx;
       if (states.length === 0) return;
+      // The first readings complete before the load starts (bounded by the read timeout): they are the runs'
+      // baseline, and the first fetch pays one-off costs (loading the HTTP client, compiling the parser) that
+      // would otherwise stall a generator sharing this thread by a few hundred ms.
       tick();
+      await Promise.all(states.map((state) => state.pending));
       timer = setInterval(tick, ctx.intervalMs);
-      await Promise.resolve();
     },
     async stop() {
       if (timer) clearInterval(timer);
