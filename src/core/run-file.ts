@@ -165,8 +165,25 @@ export const signalSourceSchema = z.object({
 });
 export type SignalSource = z.infer<typeof signalSourceSchema>;
 
+export const signalFindingSchema = z.object({
+  kind: z.enum(['cpu-saturation', 'cpu-throttling', 'gc-pressure', 'event-loop-delay', 'disk-sync', 'peer-round-trip', 'outside-handler']),
+  source: z.string(),
+  /** The resource in words, e.g. `CPU of api-proc (pid 42)`. */
+  resource: z.string(),
+  evidence: z.string(),
+  /** Pearson r between the signal and client latency p99 over the measured intervals (null: < 4 intervals). */
+  correlation: z.number().nullable(),
+  /** r² when r > 0: the share of the client p99's variation over intervals the signal accounts for. */
+  explainedShare: z.number().min(0).max(1),
+  fix: z.string(),
+  tradeOff: z.string(),
+});
+export type SignalFinding = z.infer<typeof signalFindingSchema>;
+
 export const signalsSchema = z.object({
   version: z.literal(SIGNALS_VERSION),
+  /** Resource findings, most explanatory first (src/signals/signal-findings.ts). */
+  findings: z.array(signalFindingSchema).optional(),
   /** Same grid as `intervals`: series index i is interval i. */
   intervalMs: z.number().positive(),
   sources: z.array(signalSourceSchema),

@@ -8,6 +8,7 @@ import { buildIntervalSeries, type IntervalSpan } from './interval-series.js';
 import type { MetricSnapshot, TimedSnapshot } from './metric-snapshot.js';
 import type { CollectorContext, RunCollector } from './run-collector.js';
 import type { SignalSource } from './signal-source.js';
+import { detectSignalFindings } from './signal-findings.js';
 
 export interface SignalCollectorOptions {
   /** Series kept per source (the first seen); the rest are counted as dropped. Default 300. */
@@ -138,7 +139,8 @@ export function signalCollector(sources: readonly SignalSource[], options: Signa
           droppedMetrics: [...state.droppedMetrics].slice(0, 20),
         };
       });
-      return { ...run, signals: { version: SIGNALS_VERSION, intervalMs: run.intervalMs, sources: stored, series } };
+      const withSignals: RunFile = { ...run, signals: { version: SIGNALS_VERSION, intervalMs: run.intervalMs, sources: stored, series } };
+      return { ...withSignals, signals: { version: SIGNALS_VERSION, intervalMs: run.intervalMs, findings: detectSignalFindings(withSignals), sources: stored, series } };
     },
   };
 }

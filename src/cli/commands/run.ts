@@ -19,6 +19,7 @@ import { startReceiver } from '../../trace/receiver.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
 import { collectorsFromFlags } from '../../signals/collector-flags.js';
+import { renderSignalFindings } from '../../signals/signal-findings.js';
 import { attachCollected, startCollectors, stopCollectors, type RunCollector } from '../../signals/run-collector.js';
 import { totalDurationMs } from '../../load/scenario.js';
 import type { Command } from '../command.js';
@@ -200,10 +201,11 @@ export const runCommand: Command = {
     const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
     const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, budget: budgetResult })}\n`);
+      process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, signalFindings: run.signals?.findings, budget: budgetResult })}\n`);
     } else {
       process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
       if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
+      if (run.signals?.findings?.length) process.stdout.write(`\n${renderSignalFindings(run.signals.findings)}\n`);
       if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
       if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
     }

@@ -91,10 +91,19 @@ export function renderSignalsSection(run: RunFile, runIndex: number): string {
       );
     })
     .join('');
+  const findings = (signals.findings ?? [])
+    .map(
+      (finding) =>
+        `<li data-finding="${escapeHtml(finding.kind)}"><strong>${escapeHtml(finding.kind)}</strong>: ${escapeHtml(finding.resource)} — ${escapeHtml(finding.evidence)}; ` +
+        `explains ${(finding.explainedShare * 100).toFixed(0)}% of the client p99's variation over intervals (r ${finding.correlation ?? 'n/a'}).<br>` +
+        `<small>Fix: ${escapeHtml(finding.fix)}. Trade-off: ${escapeHtml(finding.tradeOff)}.</small></li>`,
+    )
+    .join('');
   const charts = signals.sources.flatMap((source, index) => sourceCharts(run, runIndex, index, source.name, signals.series.filter((series) => series.source === source.name)));
   return (
     `<section data-section="signals"><h3>Signals</h3>` +
     `<table data-table="signal-sources-${runIndex}"><thead><tr><th>source</th><th>kind</th><th>target</th><th>readings ok</th><th>failures</th><th>series dropped</th></tr></thead><tbody>${rows}</tbody></table>` +
+    (findings ? `<h4>Resource findings</h4><ol class="signal-findings">${findings}</ol>` : '') +
     charts.join('') +
     `</section>`
   );
