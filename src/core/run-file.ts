@@ -166,7 +166,7 @@ export const signalSourceSchema = z.object({
 export type SignalSource = z.infer<typeof signalSourceSchema>;
 
 export const signalFindingSchema = z.object({
-  kind: z.enum(['cpu-saturation', 'cpu-throttling', 'gc-pressure', 'event-loop-delay', 'disk-sync', 'peer-round-trip', 'outside-handler']),
+  kind: z.enum(['cpu-saturation', 'cpu-throttling', 'gc-pressure', 'event-loop-delay', 'disk-sync', 'peer-round-trip', 'outside-handler', 'heap-growth']),
   source: z.string(),
   /** The resource in words, e.g. `CPU of api-proc (pid 42)`. */
   resource: z.string(),

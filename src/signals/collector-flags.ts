@@ -4,7 +4,6 @@
  */
 import { badInput } from '../core/errors.js';
 import { parseProfileTarget } from '../profile/profile-target.js';
-import { profileCollector } from '../profile/profile-collector.js';
 import { prometheusSource } from './prometheus-source.js';
 import { parseWatchSpec, watchSource } from './process-source.js';
 import type { RunCollector } from './run-collector.js';
@@ -59,6 +58,7 @@ export async function collectorsFromFlags(flags: CollectorFlags, intervalMs: num
     const { name, value } = splitNamed(text, '--profile', profileNames);
     return { name, target: parseProfileTarget(value, '--profile') };
   });
-  if (profiles.length > 0) collectors.push(profileCollector(profiles));
+  // Loaded only when asked for: ws and pprof-format cost CLI start-up time every run would pay.
+  if (profiles.length > 0) collectors.push((await import('../profile/profile-collector.js')).profileCollector(profiles));
   return collectors;
 }

@@ -18,7 +18,27 @@ export const SIGNAL_THRESHOLDS = {
   /** Client mean latency outside the server's own handling time, as a share of the client mean. */
   outsideHandlerShare: 0.5,
   outsideHandlerMinSec: 0.001,
+  /** Soak: heap (or RSS) growing steadily by at least this much per minute, with a linear fit r² ≥ 0.8. */
+  heapGrowthBytesPerMin: 1024 * 1024,
+  heapGrowthMinR2: 0.8,
+  heapGrowthMinIntervals: 10,
 } as const;
+
+/** Least-squares slope of y over x and the fit's r². */
+export function linearTrend(xs: readonly number[], ys: readonly number[]): { slope: number; r2: number } | undefined {
+  const r = pearson(xs, ys);
+  const n = Math.min(xs.length, ys.length);
+  if (r === null) return undefined;
+  const mx = xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const my = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += ((xs[i] ?? 0) - mx) * ((ys[i] ?? 0) - my);
+    sxx += ((xs[i] ?? 0) - mx) ** 2;
+  }
+  return { slope: sxy / sxx, r2: r * r };
+}
 
 export function pearson(xs: readonly number[], ys: readonly number[]): number | null {
   const n = Math.min(xs.length, ys.length);
@@ -187,6 +207,31 @@ export function detectSignalFindings(run: RunFile): SignalFinding[] {
         p99,
         peak / threshold,
       );
+    }
+    // Soak: a heap that grows steadily across intervals is a leak suspect, whatever latency does.
+    const heap = find('nodejs_heap_size_used_bytes') ?? find('process_resident_memory_bytes');
+    if (heap?.value) {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const index of client.indices) {
+        const value = heap.value[index];
+        const interval = run.intervals[index];
+        if (value !== null && value !== undefined && interval) {
+          xs.push(interval.startMs / 60_000);
+          ys.push(value);
+        }
+      }
+      const trend = xs.length >= SIGNAL_THRESHOLDS.heapGrowthMinIntervals ? linearTrend(xs, ys) : undefined;
+      if (trend && trend.slope >= SIGNAL_THRESHOLDS.heapGrowthBytesPerMin && trend.r2 >= SIGNAL_THRESHOLDS.heapGrowthMinR2) {
+        add({
+          kind: 'heap-growth',
+          source: source.name,
+          resource: `memory of ${source.name} (${heap.metric})`,
+          evidence: `grows ${(trend.slope / 1024 / 1024).toFixed(1)} MiB/min over ${xs.length} intervals (linear fit r² ${trend.r2.toFixed(2)}): leak suspect`,
+          fix: 'take two heap snapshots minutes apart and compare retained objects (caches without bounds, listeners, closures held by timers)',
+          tradeOff: 'bounding a cache lowers its hit rate',
+        }, heap.value, trend.slope / SIGNAL_THRESHOLDS.heapGrowthBytesPerMin);
+      }
     }
     // The gap between the client's latency and the server's own handling time: queueing before the handler,
     // pauses, the network — none of which shows in the handler's histogram.

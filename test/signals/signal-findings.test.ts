@@ -64,3 +64,16 @@ test('throttling, event-loop delay, disk sync and the gap outside the handler; r
   assert.match(throttling?.evidence ?? '', /30% of CFS periods throttled/);
   assert.ok(findings.every((finding) => finding.fix.length > 0 && finding.tradeOff.length > 0));
 });
+
+test('soak: a heap growing 2 MiB/min steadily is a leak suspect with its slope; a sawtooth without trend is not', () => {
+  const minutes = Array.from({ length: 12 }, (_, i) => i);
+  const series = (values: number[]): Omit<SignalSeries, 'source' | 'labels'>[] => [{ metric: 'nodejs_heap_size_used_bytes', kind: 'gauge', value: values }];
+  const flat = minutes.map(() => 10);
+  // The synthetic run's intervals are 1 s, so 2 MiB/min is 2/60 MiB per interval.
+  const perSecond = runWith(flat, series(minutes.map((i) => 50 * 1024 * 1024 + (i * 2 * 1024 * 1024) / 60)), 2);
+  const [finding] = detectSignalFindings(perSecond);
+  assert.equal(finding?.kind, 'heap-growth');
+  assert.match(finding?.evidence ?? '', /grows 2\.0 MiB\/min over 12 intervals \(linear fit r² 1\.00\)/);
+  const sawtooth = runWith(flat, series(minutes.map((i) => 50 * 1024 * 1024 + (i % 3) * 8 * 1024 * 1024)), 2);
+  assert.deepEqual(detectSignalFindings(sawtooth), []);
+});
