@@ -20,6 +20,8 @@ export interface LabRequest {
 export interface LabReply {
   status: number;
   body: unknown;
+  /** Set for a text body sent as is (GET /metrics); otherwise the body is JSON. */
+  contentType?: string;
 }
 
 export type Route = (request: LabRequest) => Promise<LabReply | undefined>;
@@ -47,10 +49,11 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 }
 
 function send(response: ServerResponse, reply: LabReply): void {
-  const payload = Buffer.from(JSON.stringify(reply.body));
+  const raw = reply.contentType !== undefined && typeof reply.body === 'string';
+  const payload = Buffer.from(raw ? (reply.body as string) : JSON.stringify(reply.body));
   // The large-payload detector reads this attribute from the server span.
   trace.getActiveSpan()?.setAttribute('http.response.body.size', payload.byteLength);
-  response.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': payload.byteLength });
+  response.writeHead(reply.status, { 'content-type': raw ? (reply.contentType ?? '') : 'application/json', 'content-length': payload.byteLength });
   response.end(payload);
 }
 

@@ -10,6 +10,7 @@ import { LabDb } from './lab-db.js';
 import type { ServiceConfig, ServiceName } from './service-config.js';
 import type { LabService, ServiceContext } from './service-context.js';
 import { emptyStats } from './service-stats.js';
+import { serviceMetrics } from './service-metrics.js';
 import { createCustomersService } from './services/customers.js';
 import { createGatewayService } from './services/gateway.js';
 import { createInventoryService } from './services/inventory.js';
@@ -70,13 +71,15 @@ export async function runService(config: ServiceConfig): Promise<RunningService>
     return service.adminRoute?.(request);
   }
 
+  const metrics = serviceMetrics(config.service);
   const server = createJsonServer(async (request) => {
+    if (request.method === 'GET' && request.url.pathname === '/metrics') return metrics.reply();
     if (request.parts[0] === 'admin') return admin(request);
     if (request.method === 'GET' && request.parts[0] === 'health' && request.parts.length === 1) {
       if (config.service !== 'gateway') return { status: 200, body: { ok: true, service: config.service } };
     }
     stats.requests += 1;
-    return service.route(request);
+    return metrics.time(() => service.route(request));
   });
   const port = await listen(server, config.port);
   return {

@@ -12,5 +12,6 @@ import { uslCommand } from './commands/usl.js';
 import { compareCommand } from './commands/compare.js';
 import { checkCommand } from './commands/check.js';
 import { historyCommand } from './commands/history.js';
+import { profileCommand } from './commands/profile.js';
 
-export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand, checkCommand, historyCommand];
+export const commands: Command[] = [demoCommand, runCommand, mergeCommand, reportCommand, tracesCommand, receiveCommand, labCommand, sweepCommand, uslCommand, compareCommand, checkCommand, historyCommand, profileCommand];

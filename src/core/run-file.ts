@@ -139,6 +139,101 @@ export const startSchema = z.object({
   lateMs: z.number().nonnegative(),
 });
 
+/** Per-interval values of one signal; index i is run interval i, null where no reading covered it. */
+const intervalValues = z.array(z.number().nullable());
+
+export const SIGNALS_VERSION = 1;
+
+export const signalSeriesSchema = z.object({
+  /** The source's name (`--scrape NAME=…`, `--watch NAME=…`). */
+  source: z.string(),
+  metric: z.string(),
+  labels: z.record(z.string(), z.string()),
+  kind: z.enum(['counter', 'gauge', 'histogram', 'summary']),
+  /** Counters: increase per second; histograms and summaries: observations per second. */
+  rate: intervalValues.optional(),
+  /** Gauges: mean of the readings in the interval (else the last reading before it). */
+  value: intervalValues.optional(),
+  /** Histograms and summaries: Δsum / Δcount over the interval, in the metric's unit. */
+  mean: intervalValues.optional(),
+  /** Histograms: percentiles of the interval's observations (linear within a bucket, as histogram_quantile). */
+  p50: intervalValues.optional(),
+  p90: intervalValues.optional(),
+  p99: intervalValues.optional(),
+});
+export type SignalSeries = z.infer<typeof signalSeriesSchema>;
+
+export const signalSourceSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['prometheus', 'process', 'cgroup']),
+  /** URL, `pid:N`, `port:N (pid M)` or the cgroup path. */
+  target: z.string(),
+  /** Readings attempted and how many failed, by reason (timeout, refused, status, garbage, gone, other). */
+  attempts: z.number().int().nonnegative(),
+  failures: z.record(z.string(), z.number().int().nonnegative()),
+  firstError: z.string().optional(),
+  /** Lines of an exposition that did not parse, summed over the run. */
+  badLines: z.number().int().nonnegative(),
+  /** Series beyond the cap, and the metrics they belonged to (first 20). */
+  droppedSeries: z.number().int().nonnegative(),
+  droppedMetrics: z.array(z.string()),
+});
+export type SignalSource = z.infer<typeof signalSourceSchema>;
+
+export const signalFindingSchema = z.object({
+  kind: z.enum(['cpu-saturation', 'cpu-throttling', 'gc-pressure', 'event-loop-delay', 'disk-sync', 'peer-round-trip', 'outside-handler', 'heap-growth']),
+  source: z.string(),
+  /** The resource in words, e.g. `CPU of api-proc (pid 42)`. */
+  resource: z.string(),
+  evidence: z.string(),
+  /** Pearson r between the signal and client latency p99 over the measured intervals (null: < 4 intervals). */
+  correlation: z.number().nullable(),
+  /** r² when r > 0: the share of the client p99's variation over intervals the signal accounts for. */
+  explainedShare: z.number().min(0).max(1),
+  fix: z.string(),
+  tradeOff: z.string(),
+});
+export type SignalFinding = z.infer<typeof signalFindingSchema>;
+
+export const signalsSchema = z.object({
+  version: z.literal(SIGNALS_VERSION),
+  /** Resource findings, most explanatory first (src/signals/signal-findings.ts). */
+  findings: z.array(signalFindingSchema).optional(),
+  /** Same grid as `intervals`: series index i is interval i. */
+  intervalMs: z.number().positive(),
+  sources: z.array(signalSourceSchema),
+  series: z.array(signalSeriesSchema),
+});
+export type Signals = z.infer<typeof signalsSchema>;
+
+export const PROFILES_VERSION = 1;
+
+export const profileFrameSchema = z.object({ name: z.string(), file: z.string(), line: z.number().int() });
+/** A call-tree node: `frame` indexes `frames`, `parent` indexes `nodes` (-1 for a root), `self` in `unit`. */
+export const profileNodeSchema = z.object({ frame: z.number().int().nonnegative(), parent: z.number().int(), self: z.number().nonnegative() });
+
+export const storedProfileSchema = z.object({
+  name: z.string(),
+  /** `http://…/debug/pprof` or `inspector://host:port`. */
+  source: z.string(),
+  kind: z.literal('cpu'),
+  /** Collection window, ms since the run's start. */
+  startMs: z.number(),
+  durationMs: z.number().nonnegative(),
+  /** Unit of `self`: CPU nanoseconds. */
+  unit: z.literal('ns'),
+  frames: z.array(profileFrameSchema),
+  nodes: z.array(profileNodeSchema),
+  /** Nodes merged into their parent because the tree was over the cap. */
+  prunedNodes: z.number().int().nonnegative(),
+  /** Set when collection failed: the profile is then empty. */
+  error: z.string().optional(),
+});
+export type StoredProfile = z.infer<typeof storedProfileSchema>;
+
+export const profilesSchema = z.object({ version: z.literal(PROFILES_VERSION), profiles: z.array(storedProfileSchema) });
+export type Profiles = z.infer<typeof profilesSchema>;
+
 export const runFileSchema = z.object({
   format: z.literal(RUN_FILE_FORMAT),
   version: z.literal(RUN_FILE_VERSION),
@@ -165,6 +260,10 @@ export const runFileSchema = z.object({
       analysis: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
+  /** Scraped metrics and process/cgroup signals per interval (`--scrape`, `--watch`). */
+  signals: signalsSchema.optional(),
+  /** CPU profiles collected during the run (`--profile`). */
+  profiles: profilesSchema.optional(),
   /** Names of the run files this one was merged from, when produced by `perfloop merge`. */
   mergedFrom: z.array(z.string()).optional(),
   /** `sha256:` + hex of the RFC 8785 canonical `scenario`: segments of one schedule share it (core/scenario-hash.ts). */

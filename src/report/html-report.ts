@@ -22,6 +22,8 @@ import type { SweepFile } from '../model/sweep-file.js';
 import type { RunComparison } from '../compare/compare-runs.js';
 import { renderComparisonVerdicts } from './html/comparison-verdicts.js';
 import { renderDemoRoundsSection, type DemoRoundsReport } from './html/demo-rounds-section.js';
+import { renderSignalsSection } from './html/signals-section.js';
+import { renderProfileDiffSection, renderProfilesSection } from './html/profiles-section.js';
 
 export interface HtmlReportInputs {
   runs: readonly RunFile[];
@@ -60,6 +62,8 @@ function renderRunSection(view: RunView, multiple: boolean): string {
     renderRequestTable(view) +
     renderHealthSection(view) +
     tracesHtml +
+    renderSignalsSection(view.run, view.index) +
+    renderProfilesSection(view.run, view.index) +
     `</article>`
   );
 }
@@ -82,6 +86,7 @@ export function renderHtmlReport(inputs: HtmlReportInputs): string {
     inputs.demo ? renderDemoRoundsSection(inputs.demo) : '',
     inputs.sweep ? renderSweepSection(inputs.sweep) : '',
     multiple ? renderOverlaySection(views, inputs.comparison ? renderComparisonVerdicts(inputs.comparison) : '') : '',
+    multiple ? renderProfileDiffSection(inputs.runs) : '',
     ...views.map((view) => renderRunSection(view, multiple)),
   ].join('');
   const scriptHash = createHash('sha256').update(READY_SCRIPT).digest('base64');

@@ -20,6 +20,10 @@ import { renderRunSummary } from '../../report/terminal-summary.js';
 import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
+import { collectorsFromFlags } from '../../signals/collector-flags.js';
+import { renderSignalFindings } from '../../signals/signal-findings.js';
+import { attachCollected, startCollectors, stopCollectors, type RunCollector } from '../../signals/run-collector.js';
+import { totalDurationMs } from '../../load/scenario.js';
 import type { Command } from '../command.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { progressDisplay } from '../progress.js';
@@ -49,6 +53,12 @@ generator:
   --transport T        socket (default: a lean HTTP/1.1 client on net/tls sockets) or undici
   --dispatch D         precise (default: wake on time to the microsecond, spinning up to 1.5 ms
                        before each due time) or timer (millisecond timers: less CPU, ~1 ms late)
+signals and profiles (collected on this thread, joined to the run's intervals; see README "Signals"):
+  --scrape NAME=URL    scrape a Prometheus/OpenMetrics endpoint every interval (repeatable)
+  --watch NAME=SPEC    sample a process or cgroup every interval: pid:N, port:N (the listening process),
+                       cgroup:PATH (v1 or v2); CPU, RSS, context switches, throttling, disk I/O (repeatable)
+  --profile NAME=URL   CPU profile for the run: http://host:port/debug/pprof (Go) or inspector://host:port
+                       (Node started with --inspect) (repeatable)
 run:
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
   --segment auto       the share from a Kubernetes Indexed Job: JOB_COMPLETION_INDEX (0-based) of
@@ -86,6 +96,9 @@ const options = {
   report: { type: 'boolean' },
   budget: { type: 'string' },
   baseline: { type: 'string' },
+  scrape: { type: 'string', multiple: true },
+  watch: { type: 'string', multiple: true },
+  profile: { type: 'string', multiple: true },
   workers: { type: 'string' },
   transport: { type: 'string' },
   dispatch: { type: 'string' },
@@ -252,13 +265,23 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
   const receiver = values.traces ? await startRunReceiver(values) : undefined;
   let run: RunFile;
   let analysis: TraceAnalysis | undefined;
+  let collectors: RunCollector[] = [];
   try {
-    const measured = await runWithProgress(scenario, values, signals, segment, startAtMs);
+    // Signal scrapers and profilers: validated before the load, started just before it, stopped after it
+    // (on this thread: the generator has its own).
+    collectors = await collectorsFromFlags(values, scenario.intervalMs);
+    await startCollectors(collectors, { intervalMs: scenario.intervalMs, expectedDurationMs: totalDurationMs(scenario) });
+    let measured: RunFile | undefined;
+    try {
+      measured = await runWithProgress(scenario, values, signals, segment, startAtMs);
+    } finally {
+      await stopCollectors(collectors);
+    }
     if (!measured || (measured.interrupted && measured.health.scheduled === 0 && startAtMs !== undefined)) {
       process.stderr.write('stopped before --start-at: nothing was measured, no run file written\n');
       return 130;
     }
-    run = measured;
+    run = attachCollected(measured, collectors);
     if (run.start?.requestedAt && run.start.lateMs > 0) process.stderr.write(`warning: the schedule began ${formatSeconds(run.start.lateMs)} after --start-at\n`);
     // A Ctrl-C while spans are still arriving ends the wait; the spans received so far are analysed.
     if (receiver) ({ run, analysis } = await attachTraceAnalysis(run, receiver, { signal: signals.stop.signal }));
@@ -270,10 +293,11 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
   const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
   const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, budget: budgetResult })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, signalFindings: run.signals?.findings, budget: budgetResult })}\n`);
   } else {
     process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
     if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
+    if (run.signals?.findings?.length) process.stdout.write(`\n${renderSignalFindings(run.signals.findings)}\n`);
     if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
     if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
   }

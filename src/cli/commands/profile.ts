@@ -1,0 +1,37 @@
+/** `perfloop profile analyze FILE`: the top functions of a CPU profile (pprof, .cpuprofile or a run file's). */
+import { badInput } from '../../core/errors.js';
+import { profileTotalNs, topFunctions } from '../../profile/profile-model.js';
+import { readProfileFile } from '../../profile/read-profile-file.js';
+import { renderTopFunctions } from '../../profile/render-top-functions.js';
+import type { Command } from '../command.js';
+import { parseFlags, positiveInteger } from '../parse-flags.js';
+
+const usage = `usage: perfloop profile analyze FILE [--top N] [--json]
+
+FILE is a pprof profile (Go's /debug/pprof/profile, gzip or raw), a V8 .cpuprofile, or a run file
+written with perfloop run --profile NAME=URL (every profile in it is listed).
+  --top N    functions to list (default 15), by self CPU time
+  --json     print { profiles: [{ name, source, totalNs, functions: [...] }] }`;
+
+const options = { top: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+export const profileCommand: Command = {
+  name: 'profile',
+  summary: 'analyse a CPU profile: top functions by self and total time',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub !== 'analyze') throw badInput('profile', `unknown subcommand "${sub ?? ''}" (perfloop profile analyze FILE)`);
+    const { values, positionals } = parseFlags(rest, options, 'profile analyze');
+    const [file, ...extra] = positionals;
+    if (!file) throw badInput('FILE', 'give a profile or run file');
+    if (extra.length > 0) throw badInput('FILE', `one file only, got also "${extra.join(' ')}"`);
+    const top = positiveInteger(values.top, '--top', 15);
+    const profiles = await readProfileFile(file);
+    if (values.json) {
+      const out = profiles.map((profile) => ({ name: profile.name, source: profile.source, error: profile.error, totalNs: profileTotalNs(profile), functions: topFunctions(profile).slice(0, top) }));
+      process.stdout.write(`${JSON.stringify({ profiles: out })}\n`);
+    } else process.stdout.write(`${profiles.map((profile) => renderTopFunctions(profile, top)).join('\n\n')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * Pure parsers of Linux /proc and cgroup files (the edge reads them; these turn text into numbers, so tests
+ * can feed fixtures for the layouts this machine does not have, e.g. cgroup v2 on a v1 host).
+ */
+
+/** CPU time of a process from /proc/PID/stat, in clock ticks (USER_HZ). */
+export function parseProcStat(text: string): { userTicks: number; systemTicks: number; threads: number } | undefined {
+  // The command name (field 2) is in parentheses and may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).trim().split(/\s+/);
+  // fields[0] is field 3 (state): utime is field 14, stime 15, num_threads 20.
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  const threads = Number(fields[17]);
+  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) return undefined;
+  return { userTicks, systemTicks, threads };
+}
+
+/** `Key:   value [kB]` lines of /proc/PID/status → numbers (kB converted to bytes). */
+export function parseProcStatus(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+):\s+(\d+)(\s+kB)?\s*$/.exec(line);
+    if (match?.[1] && match[2]) values.set(match[1], Number(match[2]) * (match[3] ? 1024 : 1));
+  }
+  return values;
+}
+
+/** `key value` lines (cgroup cpu.stat, cpuacct.stat, /proc/PID/io) → numbers. */
+export function parseKeyValues(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([\w.]+):?\s+(-?\d+)\s*$/.exec(line.trim());
+    if (match?.[1] && match[2]) values.set(match[1], Number(match[2]));
+  }
+  return values;
+}
+
+export interface DiskCounters {
+  device: string;
+  readsCompleted: number;
+  readTimeMs: number;
+  writesCompleted: number;
+  writeTimeMs: number;
+  ioTimeMs: number;
+}
+
+/** /proc/diskstats, whole devices and partitions alike; loop and ram devices are left out (always idle noise). */
+export function parseDiskstats(text: string): DiskCounters[] {
+  const disks: DiskCounters[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    const device = fields[2];
+    if (!device || fields.length < 14 || /^(loop|ram|zram)\d/.test(device)) continue;
+    disks.push({
+      device,
+      readsCompleted: Number(fields[3]),
+      readTimeMs: Number(fields[6]),
+      writesCompleted: Number(fields[7]),
+      writeTimeMs: Number(fields[10]),
+      ioTimeMs: Number(fields[12]),
+    });
+  }
+  return disks;
+}
+
+/** Listening TCP sockets of /proc/net/tcp or tcp6: port → socket inodes. */
+export function parseListeningSockets(text: string): Map<number, number[]> {
+  const byPort = new Map<number, number[]>();
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const local = fields[1];
+    const state = fields[3];
+    const inode = Number(fields[9]);
+    if (!local || state !== '0A' || !Number.isFinite(inode) || inode === 0) continue;
+    const port = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+    byPort.set(port, [...(byPort.get(port) ?? []), inode]);
+  }
+  return byPort;
+}
+
+/** cgroup v2 `cpu.max` ("max 100000" or "50000 100000") or v1 quota/period µs → cores; undefined when unlimited. */
+export function quotaCores(quotaUs: number | 'max', periodUs: number): number | undefined {
+  if (quotaUs === 'max' || quotaUs < 0 || !(periodUs > 0)) return undefined;
+  return quotaUs / periodUs;
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readRunFile } from '../../src/core/run-file-io.js';
+import { topFunctions } from '../../src/profile/profile-model.js';
+import { runCli } from '../helpers/cli.js';
+
+const ETCD = '/usr/bin/etcd';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('a real etcd member: Prometheus histograms (WAL fsync, backend commit) per interval and a Go CPU profile from /debug/pprof', { timeout: 90_000 }, async (t) => {
+  if (!existsSync(ETCD)) {
+    t.skip('etcd is not installed (apt-get install etcd-server)');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const etcd = spawn(ETCD, ['--name', 'm1', '--data-dir', join(dir, 'data'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`, '--enable-pprof', '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  etcd.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const healthy = await fetch(`${client}/health`).then((response) => response.ok, () => false);
+      if (healthy) break;
+      if (Date.now() > deadline || etcd.exitCode !== null) throw new Error(`etcd did not become healthy: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const out = join(dir, 'run.json');
+    // Puts through etcd's JSON gateway: each is a raft proposal, a WAL append and an fsync.
+    const result = await runCli(['run', `${client}/v3/kv/put`, '--method', 'POST', '--body', '{"key":"cGVyZmxvb3A=","value":"MQ=="}', '--rate', '40', '--duration', '3s', '--quiet', '--out', out, '--scrape', `etcd=${client}/metrics`, '--profile', `etcd=${client}/debug/pprof`]);
+    assert.equal(result.code, 0, result.stderr);
+    const run = await readRunFile(out);
+    assert.equal(run.summary.total.errors, 0);
+    const series = run.signals?.series ?? [];
+    const fsync = series.find((item) => item.metric === 'etcd_disk_wal_fsync_duration_seconds');
+    assert.equal(fsync?.kind, 'histogram');
+    // Every put is at least one fsync; batching may merge some, so between a quarter of and twice the puts.
+    const fsyncs = (fsync?.rate ?? []).reduce<number>((sum, rate, index) => sum + (rate ?? 0) * ((run.intervals[index]?.durationMs ?? 0) / 1000), 0);
+    assert.ok(fsyncs >= run.summary.total.count / 4 && fsyncs <= run.summary.total.count * 2, `fsyncs ${fsyncs} for ${run.summary.total.count} puts`);
+    assert.ok((fsync?.p99 ?? []).some((value) => value !== null && value > 0), 'fsync p99 per interval');
+    assert.ok(series.some((item) => item.metric === 'etcd_disk_backend_commit_duration_seconds' && item.kind === 'histogram'));
+    const profile = run.profiles?.profiles[0];
+    assert.equal(profile?.error, undefined, profile?.error);
+    assert.ok((profile?.durationMs ?? 0) >= 2500, `profile ${profile?.durationMs} ms`);
+    const names = topFunctions(profile ?? { frames: [], nodes: [] }).map((row) => row.name);
+    assert.ok(names.some((name) => name.startsWith('runtime.')), names.slice(0, 5).join(', '));
+    assert.ok(names.some((name) => name.includes('etcd')), 'etcd frames in the profile');
+  } finally {
+    etcd.kill('SIGTERM');
+    await new Promise((resolve) => (etcd.exitCode !== null ? resolve(null) : etcd.once('exit', resolve)));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
