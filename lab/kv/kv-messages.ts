@@ -1,0 +1,40 @@
+/** What the kv lab supervisor and its parent exchange (IPC at start, JSON over the admin endpoint after). */
+import type { KvCulprits } from './kv-culprit-spec.js';
+
+export interface KvSupervisorConfig {
+  /** Client port of the leader (member 0); 0 = any free port. */
+  leaderClientPort: number;
+  culprits: KvCulprits;
+  /** Keep running when the parent goes away (CLI background mode). */
+  detached: boolean;
+}
+
+export interface KvMemberState {
+  name: string;
+  role: 'leader' | 'follower';
+  pid: number;
+  idHex: string;
+  clientUrl: string;
+  /** Where the others reach it: the delay proxy in front of its peer port. */
+  peerUrl: string;
+  peerPort: number;
+  proxyDelayMs: number;
+  walDir: string | undefined;
+  env: Record<string, string>;
+}
+
+export interface KvLabSnapshot {
+  supervisorPid: number;
+  adminUrl: string;
+  /** The leader's client URL: where the JSON gateway's writes go. */
+  leaderUrl: string;
+  baseDir: string;
+  token: string;
+  members: KvMemberState[];
+  culprits: KvCulprits;
+  fsyncMode: 'blkio' | 'strace' | undefined;
+  /** Switch name → why it is unavailable here. */
+  unavailable: Record<string, string>;
+}
+
+export type KvSupervisorMessage = { type: 'ready'; lab: KvLabSnapshot } | { type: 'error'; message: string };
