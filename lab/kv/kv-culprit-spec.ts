@@ -60,7 +60,7 @@ export const KV_SWITCHES: CulpritSwitch[] = [
 
 /** Culprits that are properties of the scenario rather than switches of the cluster. */
 export const KV_SCENARIO_CULPRITS: { name: string; culprit: string; how: string; fix: string }[] = [
-  { name: 'serialization', culprit: 'inefficient serialization', how: 'large values through the JSON gateway (base64 inflates by 4/3; 512 KB values at 50 req/s overload it): lab/kv/put-large.yaml', fix: 'small values, or etcd\'s native gRPC protobuf API instead of the JSON gateway' },
+  { name: 'serialization', culprit: 'inefficient serialization', how: 'large values in the put body through the JSON gateway (base64 inflates by 4/3; 512 KiB values at 50 req/s overload it) versus small ones (lab/kv/put.yaml: 96 B)', fix: 'small values, or etcd\'s native gRPC protobuf API instead of the JSON gateway' },
   { name: 'lock-contention', culprit: 'lock contention in the application', how: 'every client takes one shared etcd lock (POST /v3/lock/lock on one name) around its write', fix: 'a lock per key (lock names from the key), or no lock with a compare-and-swap txn' },
 ];
 
