@@ -26,13 +26,16 @@ export class CulpritController {
   readonly unavailable: Unavailable = {};
   private readonly blockDevice: string | undefined;
 
-  constructor(private readonly cluster: EtcdCluster) {
+  constructor(
+    private readonly cluster: EtcdCluster,
+    preferredFsyncMode?: FsyncMode,
+  ) {
     const cpu = cgroupUnavailable('cpu');
     if (cpu) this.unavailable.throttle = cpu;
     const blkio = cgroupUnavailable('blkio');
     this.blockDevice = blockDeviceOf(cluster.baseDir);
-    if (!blkio && this.blockDevice) this.fsyncMode = 'blkio';
-    else if (straceInstalled()) this.fsyncMode = 'strace';
+    if (!blkio && this.blockDevice && preferredFsyncMode !== 'strace') this.fsyncMode = 'blkio';
+    else if (straceInstalled() && preferredFsyncMode !== 'blkio') this.fsyncMode = 'strace';
     else this.unavailable.fsync = `${blkio ?? `${cluster.baseDir} is not on a block device`}; and strace is not installed`;
     if (spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status !== 0) this.unavailable.cpu = 'taskset (util-linux) is not installed';
     else if (availableParallelism() < 2) this.unavailable.cpu = 'one CPU only: pinning the leader cannot separate it from anything';

@@ -5,6 +5,8 @@ export interface KvSupervisorConfig {
   /** Client port of the leader (member 0); 0 = any free port. */
   leaderClientPort: number;
   culprits: KvCulprits;
+  /** Force the disk culprit's mechanism (default: blkio when root on cgroup v1 with a block device, else strace). */
+  fsyncMode?: 'blkio' | 'strace';
   /** Keep running when the parent goes away (CLI background mode). */
   detached: boolean;
 }

@@ -118,7 +118,7 @@ try {
     log(`${member.name} died: stopping the lab (a half-running cluster gives misleading numbers)`);
     void shutdown(1);
   };
-  controller = new CulpritController(cluster);
+  controller = new CulpritController(cluster, config.fsyncMode);
   await controller.apply(config.culprits);
   await startAdmin();
   tell({ type: 'ready', lab: snapshot() });

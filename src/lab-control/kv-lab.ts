@@ -24,6 +24,8 @@ export interface StartKvLabOptions {
   culprits?: Partial<KvCulprits> | string;
   /** The leader's client port (the gateway URL scenarios use); 0 (default) = any free port. */
   port?: number;
+  /** Force the disk culprit's mechanism (default: blkio when possible, else strace). */
+  fsyncMode?: 'blkio' | 'strace';
   /** Keep running after this process exits (CLI background mode); output goes to `logFile`. */
   detached?: boolean;
   logFile?: string;
@@ -69,6 +71,7 @@ export async function startKvLab(options: StartKvLabOptions = {}): Promise<KvLab
   const culprits = resolveCulprits(options.culprits, '--culprits');
   if (!etcdInstalled()) throw badInput('etcd', 'etcd and etcdctl are not installed (Debian: apt-get install etcd-server etcd-client)');
   const config: KvSupervisorConfig = { leaderClientPort: port, culprits, detached: options.detached ?? false };
+  if (options.fsyncMode) config.fsyncMode = options.fsyncMode;
   const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const output = logFd ?? (options.detached ? 'ignore' : 'inherit');
   const child = fork(SUPERVISOR_ENTRY, [], {

@@ -134,8 +134,12 @@ test('kv lab: gateway write, chosen leader, network and fsync culprits with thei
   for (const member of lab.members) if (member.walDir) assert.equal(existsSync(member.walDir), false);
 });
 
-test('kv lab: a supervisor killed hard takes its members along; the next start sweeps its temp dir', { skip: SKIP, timeout: 60_000 }, async () => {
-  const lab = await startKvLab({ culprits: 'stall=100' });
+test('kv lab: a supervisor killed hard takes its members (strace-wrapped leader included) along; the sweep removes its temp dir', { skip: SKIP, timeout: 60_000 }, async () => {
+  // Started with the strace form of the disk culprit: the leader runs under strace, a grandchild of the supervisor.
+  const lab = await startKvLab({ culprits: 'stall=100,fsync=5', fsyncMode: 'strace' });
+  assert.equal(lab.fsyncMode, 'strace');
+  assert.equal(lab.culprits.fsyncDelayMs, 5);
+  await post(`${lab.leaderUrl}/v3/kv/put`, { key: b64('k'), value: b64('v') });
   process.kill(lab.supervisorPid, 'SIGKILL');
   const deadline = Date.now() + 10_000;
   while ([lab.supervisorPid, ...lab.members.map((member) => member.pid)].some(isProcessAlive) && Date.now() < deadline) {
