@@ -55,10 +55,6 @@ export interface StartClusterOptions {
 
 export const DEFAULT_LAUNCH: MemberLaunch = { env: {}, fsyncDelayUs: 0, walOnTmpfs: false };
 
-export function etcdInstalled(): boolean {
-  return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
-}
-
 export function straceInstalled(): boolean {
   return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 }

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { blockDeviceOf, cgroupUnavailable, CgroupV1 } from './cgroup-v1.js';
 import { straceInstalled, type EtcdCluster, type MemberLaunch } from './etcd-cluster.js';
-import { NO_CULPRITS, type KvCulprits } from './kv-culprit-spec.js';
+import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
 
 export type FsyncMode = 'blkio' | 'strace';
 

@@ -1,5 +1,5 @@
 /** What the kv lab supervisor and its parent exchange (IPC at start, JSON over the admin endpoint after). */
-import type { KvCulprits } from './kv-culprit-spec.js';
+import type { KvCulprits } from '../../src/lab-control/kv-culprits.js';
 
 export interface KvSupervisorConfig {
   /** Client port of the leader (member 0); 0 = any free port. */

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { sweepStaleCgroups } from './cgroup-v1.js';
 import { EtcdCluster, sweepStaleLabDirs } from './etcd-cluster.js';
-import { NO_CULPRITS, type KvCulprits } from './kv-culprit-spec.js';
+import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
 import { CulpritController } from './kv-culprit-switches.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from './kv-messages.js';
 

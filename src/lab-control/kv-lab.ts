@@ -4,12 +4,11 @@
  * culprits; resolves once every member is healthy. Culprits change at runtime through the supervisor's
  * loopback admin endpoint. Any start failure leaves nothing running.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { badInput, PerfloopError } from '../core/errors.js';
-import { etcdInstalled } from '../../lab/kv/etcd-cluster.js';
-import { CulpritSpecError, NO_CULPRITS, parseCulprits, type KvCulprits } from '../../lab/kv/kv-culprit-spec.js';
+import { CulpritSpecError, NO_CULPRITS, parseCulprits, type KvCulprits } from './kv-culprits.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from '../../lab/kv/kv-messages.js';
 import { isProcessAlive, stopLabProcess } from './lab.js';
 
@@ -36,7 +35,10 @@ export interface KvLab extends KvLabSnapshot {
   stop(): Promise<void>;
 }
 
-export { etcdInstalled };
+/** Whether etcd and etcdctl (Debian: etcd-server, etcd-client) are on the PATH. */
+export function etcdInstalled(): boolean {
+  return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
+}
 
 /** Turns a list or partial object into a full culprit set; bad input names `field`. */
 export function resolveCulprits(culprits: Partial<KvCulprits> | string | undefined, field = 'culprits'): KvCulprits {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server } from 'node:net';
 import { startDelayProxy } from '../../lab/kv/delay-proxy.js';
-import { CulpritSpecError, formatCulprits, NO_CULPRITS, parseCulprits } from '../../lab/kv/kv-culprit-spec.js';
+import { CulpritSpecError, formatCulprits, NO_CULPRITS, parseCulprits } from '../../src/lab-control/kv-culprits.js';
 import { resolveCulprits } from '../../src/lab-control/kv-lab.js';
 import { isPerfloopError } from '../../src/core/errors.js';
 

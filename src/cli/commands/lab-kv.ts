@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badInput } from '../../core/errors.js';
-import { KV_SCENARIO_CULPRITS, KV_SWITCHES, formatCulprits } from '../../../lab/kv/kv-culprit-spec.js';
+import { KV_SCENARIO_CULPRITS, KV_SWITCHES, formatCulprits } from '../../lab-control/kv-culprits.js';
 import type { KvLabSnapshot } from '../../../lab/kv/kv-messages.js';
 import { isProcessAlive, kvLabState, resolveCulprits, setCulprits, startKvLab, stopKvLabProcess } from '../../lab-control/kv-lab.js';
 import { kvLabStatePath, readKvLabState, removeKvLabState, writeKvLabState, type KvLabState } from '../../lab-control/kv-lab-state-file.js';

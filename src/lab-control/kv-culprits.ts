@@ -1,6 +1,7 @@
 /**
  * The kv lab's culprit switches: names, magnitudes, parsing of `name[=value]` lists, and each one's fix.
- * Shared by the supervisor (which applies them) and the CLI/API (which validates and explains them).
+ * Shared by the supervisor (which applies them) and the CLI/API (which validates and explains them); it lives
+ * in src/ so src/ never imports lab/ code (only its types).
  * A switch set to 0 (false for walTmpfs) is off: that is its fix, except fsync whose fix is walTmpfs.
  */
 
