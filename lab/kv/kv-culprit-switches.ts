@@ -11,8 +11,47 @@ import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.
 
 export type FsyncMode = 'blkio' | 'strace';
 
+/** A switch asked for that cannot work on this machine (the user's choice, not a lab failure). */
+export class UnavailableCulpritError extends Error {}
+
 /** Switch name → why it cannot be used here (absent = available). */
 export type Unavailable = Record<string, string>;
+
+export interface CulpritAvailability {
+  fsyncMode: FsyncMode | undefined;
+  /** major:minor of the data dir's disk (the blkio throttle's target). */
+  blockDevice: string | undefined;
+  unavailable: Unavailable;
+}
+
+/** What this machine allows (root, cgroup v1 files, the data dir's block device, strace, taskset). */
+export function culpritAvailability(dataRoot: string, preferredFsyncMode?: FsyncMode): CulpritAvailability {
+  const unavailable: Unavailable = {};
+  const cpu = cgroupUnavailable('cpu');
+  if (cpu) unavailable.throttle = cpu;
+  const blkio = cgroupUnavailable('blkio') ?? (preferredFsyncMode === 'strace' ? 'strace asked for' : undefined);
+  const blockDevice = blockDeviceOf(dataRoot);
+  let fsyncMode: FsyncMode | undefined;
+  if (!blkio && blockDevice) fsyncMode = 'blkio';
+  else if (preferredFsyncMode === 'blkio') unavailable.fsync = `blkio asked for: ${blkio ?? `${dataRoot} is not on a block device`}`;
+  else if (straceInstalled()) fsyncMode = 'strace';
+  else unavailable.fsync = `blkio: ${blkio ?? `${dataRoot} is not on a block device`}; and strace is not installed`;
+  if (spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status !== 0) unavailable.cpu = 'taskset (util-linux) is not installed';
+  else if (availableParallelism() < 2) unavailable.cpu = 'one CPU only: pinning the leader cannot separate it from anything';
+  return { fsyncMode, blockDevice, unavailable };
+}
+
+/** Throws UnavailableCulpritError naming the first switch in `desired` that cannot work here. */
+export function checkAvailable(desired: KvCulprits, unavailable: Unavailable): void {
+  for (const [name, on] of [
+    ['throttle', desired.leaderCpuQuotaPercent > 0],
+    ['fsync', desired.fsyncDelayMs > 0],
+    ['cpu', desired.leaderCpuHogs > 0],
+  ] as const) {
+    const why = unavailable[name];
+    if (on && why) throw new UnavailableCulpritError(`${name} is unavailable here: ${why}`);
+  }
+}
 
 export class CulpritController {
   private current: KvCulprits = { ...NO_CULPRITS };
@@ -23,22 +62,14 @@ export class CulpritController {
   private stallTimer: NodeJS.Timeout | undefined;
   private stallResume: NodeJS.Timeout | undefined;
   readonly fsyncMode: FsyncMode | undefined;
-  readonly unavailable: Unavailable = {};
+  readonly unavailable: Unavailable;
   private readonly blockDevice: string | undefined;
 
   constructor(
     private readonly cluster: EtcdCluster,
     preferredFsyncMode?: FsyncMode,
   ) {
-    const cpu = cgroupUnavailable('cpu');
-    if (cpu) this.unavailable.throttle = cpu;
-    const blkio = cgroupUnavailable('blkio');
-    this.blockDevice = blockDeviceOf(cluster.baseDir);
-    if (!blkio && this.blockDevice && preferredFsyncMode !== 'strace') this.fsyncMode = 'blkio';
-    else if (straceInstalled() && preferredFsyncMode !== 'blkio') this.fsyncMode = 'strace';
-    else this.unavailable.fsync = `${blkio ?? `${cluster.baseDir} is not on a block device`}; and strace is not installed`;
-    if (spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status !== 0) this.unavailable.cpu = 'taskset (util-linux) is not installed';
-    else if (availableParallelism() < 2) this.unavailable.cpu = 'one CPU only: pinning the leader cannot separate it from anything';
+    ({ fsyncMode: this.fsyncMode, blockDevice: this.blockDevice, unavailable: this.unavailable } = culpritAvailability(cluster.baseDir, preferredFsyncMode));
   }
 
   culprits(): KvCulprits {
@@ -47,14 +78,7 @@ export class CulpritController {
 
   /** Brings the cluster to `desired`; throws naming the switch when one is unavailable. */
   async apply(desired: KvCulprits): Promise<void> {
-    for (const [name, on] of [
-      ['throttle', desired.leaderCpuQuotaPercent > 0],
-      ['fsync', desired.fsyncDelayMs > 0],
-      ['cpu', desired.leaderCpuHogs > 0],
-    ] as const) {
-      const why = this.unavailable[name];
-      if (on && why) throw new Error(`${name} is unavailable here: ${why}`);
-    }
+    checkAvailable(desired, this.unavailable);
     const leader = this.cluster.leader;
     const launch: MemberLaunch = {
       env: desired.leaderGogc > 0 ? { GOGC: String(desired.leaderGogc) } : {},

@@ -39,4 +39,5 @@ export interface KvLabSnapshot {
   unavailable: Record<string, string>;
 }
 
-export type KvSupervisorMessage = { type: 'ready'; lab: KvLabSnapshot } | { type: 'error'; message: string };
+/** `field` names the user's input at fault (an unavailable culprit), making the failure bad input (exit 2). */
+export type KvSupervisorMessage = { type: 'ready'; lab: KvLabSnapshot } | { type: 'error'; message: string; field?: string };

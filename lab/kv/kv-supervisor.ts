@@ -5,10 +5,11 @@
  * (SIGCONT, neighbours, cgroups), stops the members and removes its temp dirs before exiting.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { sweepStaleCgroups } from './cgroup-v1.js';
 import { EtcdCluster, sweepStaleLabDirs } from './etcd-cluster.js';
 import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
-import { CulpritController } from './kv-culprit-switches.js';
+import { checkAvailable, culpritAvailability, CulpritController, UnavailableCulpritError } from './kv-culprit-switches.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from './kv-messages.js';
 
 const config = JSON.parse(process.env.KV_LAB_CONFIG ?? '{}') as KvSupervisorConfig;
@@ -113,6 +114,8 @@ if (!config.detached) process.on('disconnect', () => void shutdown(0));
 
 try {
   for (const path of [...sweepStaleLabDirs(), ...sweepStaleCgroups()]) log(`removed the leftover of a crashed lab: ${path}`);
+  // Before any member starts: an unavailable switch is the user's choice to change, and fails fast.
+  checkAvailable(config.culprits, culpritAvailability(tmpdir(), config.fsyncMode).unavailable);
   cluster = await EtcdCluster.start({ leaderClientPort: config.leaderClientPort, leaderIndex: 0, log });
   cluster.onMemberExit = (member) => {
     log(`${member.name} died: stopping the lab (a half-running cluster gives misleading numbers)`);
@@ -124,6 +127,7 @@ try {
   tell({ type: 'ready', lab: snapshot() });
   if (config.detached && process.connected) process.disconnect();
 } catch (error) {
-  tell({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  const message = error instanceof Error ? error.message : String(error);
+  tell(error instanceof UnavailableCulpritError ? { type: 'error', message, field: 'culprits' } : { type: 'error', message });
   await shutdown(1);
 }

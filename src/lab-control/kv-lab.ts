@@ -97,7 +97,7 @@ export async function startKvLab(options: StartKvLabOptions = {}): Promise<KvLab
   if (message.type === 'error') {
     child.kill('SIGTERM');
     await waitForExit(child, STOP_TIMEOUT_MS);
-    throw new PerfloopError('LAB', `kv lab: ${message.message}`);
+    throw message.field ? badInput(`--${message.field}`, message.message) : new PerfloopError('LAB', `kv lab: ${message.message}`);
   }
   if (options.detached) {
     if (child.connected) child.disconnect();

@@ -1,16 +1,18 @@
 /**
- * `perfloop lab kv` as a user runs it: bad culprit lists and a missing lab are exit 2 naming the input; a
+ * `perfloop lab kv` as a user runs it: bad culprit lists, a missing lab and (without root) a cgroup switch are
+ * exit 2 naming the input; a
  * background start records .perfloop/kv-lab.json, `culprits stall=300` stalls the leader at runtime (a PUT
  * waits out a 300 ms SIGSTOP), and stop leaves no process, no state file and no temp dir.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdInstalled, isProcessAlive } from '../../src/lab-control/kv-lab.js';
 import { readKvLabState } from '../../src/lab-control/kv-lab-state-file.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_PATH, runCli } from '../helpers/cli.js';
 
 const SKIP = etcdInstalled() ? false : 'etcd/etcdctl not installed (apt-get install etcd-server etcd-client)';
 
@@ -23,6 +25,33 @@ test('lab kv CLI: bad input is exit 2 naming it', async () => {
     const none = await runCli(['lab', 'kv', 'status'], { cwd });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no kv lab is running here/);
+    assert.equal(existsSync(join(cwd, '.perfloop', 'kv-lab.json')), false);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+// As root, run the CLI as `nobody` to see the unprivileged path; as another user, the test runs as is.
+const AS_ROOT = process.getuid?.() === 0;
+const NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+// A checkout `nobody` cannot read (e.g. under /root) cannot show the unprivileged path.
+const UNPRIVILEGED_SKIP = SKIP || (AS_ROOT && spawnSync('setpriv', [...NOBODY, 'test', '-r', CLI_PATH]).status !== 0 ? 'user nobody cannot read the built CLI here' : false);
+
+test('lab kv CLI: without root the cgroup switches are unavailable, said before any member starts (exit 2)', { skip: UNPRIVILEGED_SKIP }, async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'perfloop-kv-cli-test-'));
+  chmodSync(cwd, 0o777);
+  try {
+    const args = ['lab', 'kv', 'start', '--port', '0', '--culprits', 'throttle=20'];
+    const result = AS_ROOT
+      ? await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn('setpriv', [...NOBODY, process.execPath, CLI_PATH, ...args], { cwd, env: { ...process.env, HOME: cwd }, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('close', (code) => resolve({ code, stderr }));
+        })
+      : await runCli(args, { cwd });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--culprits: throttle is unavailable here: needs root/);
     assert.equal(existsSync(join(cwd, '.perfloop', 'kv-lab.json')), false);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
