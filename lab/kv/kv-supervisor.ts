@@ -116,7 +116,16 @@ try {
   for (const path of [...sweepStaleLabDirs(), ...sweepStaleCgroups()]) log(`removed the leftover of a crashed lab: ${path}`);
   // Before any member starts: an unavailable switch is the user's choice to change, and fails fast.
   checkAvailable(config.culprits, culpritAvailability(tmpdir(), config.fsyncMode).unavailable);
-  cluster = await EtcdCluster.start({ leaderClientPort: config.leaderClientPort, leaderIndex: 0, log });
+  // Free ports are probed, released, then bound by etcd: another process on the machine can take one in between.
+  // A member failing to start is retried once on fresh ports (never with a fixed --port: that one is the user's).
+  for (let attempt = 1; !cluster; attempt += 1) {
+    try {
+      cluster = await EtcdCluster.start({ leaderClientPort: config.leaderClientPort, leaderIndex: 0, log });
+    } catch (error) {
+      if (attempt >= 2 || config.leaderClientPort !== 0 || !/exited during start/.test(String(error))) throw error;
+      log(`retrying on fresh ports: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   cluster.onMemberExit = (member) => {
     log(`${member.name} died: stopping the lab (a half-running cluster gives misleading numbers)`);
     void shutdown(1);

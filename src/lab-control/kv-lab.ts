@@ -6,6 +6,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { badInput, PerfloopError } from '../core/errors.js';
 import { CulpritSpecError, NO_CULPRITS, parseCulprits, type KvCulprits } from './kv-culprits.js';
@@ -52,6 +53,15 @@ export function resolveCulprits(culprits: Partial<KvCulprits> | string | undefin
   }
 }
 
+/** Whether 127.0.0.1:`port` can be bound right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port }, () => server.close(() => resolve(true)));
+  });
+}
+
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -71,6 +81,7 @@ export async function startKvLab(options: StartKvLabOptions = {}): Promise<KvLab
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw badInput('--port', `must be an integer 0..65535, got ${port}`);
   const culprits = resolveCulprits(options.culprits, '--culprits');
+  if (port !== 0 && !(await portFree(port))) throw badInput('--port', `127.0.0.1:${port} is in use (another etcd or kv lab?); choose another or 0 for any free port`);
   if (!etcdInstalled()) throw badInput('etcd', 'etcd and etcdctl are not installed (Debian: apt-get install etcd-server etcd-client)');
   const config: KvSupervisorConfig = { leaderClientPort: port, culprits, detached: options.detached ?? false };
   if (options.fsyncMode) config.fsyncMode = options.fsyncMode;

@@ -1,13 +1,13 @@
 /**
- * `perfloop lab kv` as a user runs it: bad culprit lists, a missing lab and (without root) a cgroup switch are
- * exit 2 naming the input; a
- * background start records .perfloop/kv-lab.json, `culprits stall=300` stalls the leader at runtime (a PUT
+ * `perfloop lab kv` as a user runs it: bad culprit lists, a taken --port, a missing lab and (without root) a
+ * cgroup switch are exit 2 naming the input; a background start records .perfloop/kv-lab.json, `culprits stall=300` stalls the leader at runtime (a PUT
  * waits out a 300 ms SIGSTOP), and stop leaves no process, no state file and no temp dir.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdInstalled, isProcessAlive } from '../../src/lab-control/kv-lab.js';
@@ -22,6 +22,14 @@ test('lab kv CLI: bad input is exit 2 naming it', async () => {
     const bad = await runCli(['lab', 'kv', 'start', '--culprits', 'netwrk=5'], { cwd });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--culprits: unknown culprit "netwrk"/);
+    // A taken leader port is named before anything starts.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    const busy = await runCli(['lab', 'kv', 'start', '--port', String(takenPort)], { cwd });
+    taken.close();
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, new RegExp(`--port: 127.0.0.1:${takenPort} is in use`));
     const none = await runCli(['lab', 'kv', 'status'], { cwd });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no kv lab is running here/);

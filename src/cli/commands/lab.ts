@@ -166,7 +166,7 @@ export const labCommand: Command = {
       case 'kv':
         return runLabKv(rest);
       default:
-        throw badInput('lab', sub === undefined ? 'needs a subcommand: start, stop, status, explain, fixes, problems' : `unknown subcommand "${sub}"`);
+        throw badInput('lab', sub === undefined ? 'needs a subcommand: start, stop, status, explain, fixes, problems, kv' : `unknown subcommand "${sub}"`);
     }
   },
 };
