@@ -1,7 +1,8 @@
 /**
  * `perfloop lab kv` as a user runs it: bad culprit lists, a taken --port, a missing lab and (without root) a
- * cgroup switch are exit 2 naming the input; a background start records .perfloop/kv-lab.json, `culprits stall=300` stalls the leader at runtime (a PUT
- * waits out a 300 ms SIGSTOP), and stop leaves no process, no state file and no temp dir.
+ * cgroup switch are exit 2 naming the input; a background start records .perfloop/kv-lab.json,
+ * `culprits stall=300` stalls the leader at runtime (a PUT waits out a 300 ms SIGSTOP), and stop leaves no
+ * process, no state file and no temp dir.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
