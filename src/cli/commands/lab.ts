@@ -9,6 +9,7 @@ import { LAB_PROBLEMS, parseFixList } from '../../lab-control/lab-problems.js';
 import { labStatePath, readLabState, removeLabState, writeLabState, type LabState } from '../../lab-control/lab-state-file.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../parse-flags.js';
+import { labKvUsage, runLabKv } from './lab-kv.js';
 
 const usage = `usage: perfloop lab start [--fix all | --fix n+1,pool,...] [--port 8080] [--otlp URL]
                          [--database-url URL] [--redis-url URL]
@@ -21,7 +22,9 @@ OpenTelemetry-instrumented Node process, on Postgres (embedded PGlite unless DAT
 ${LAB_PROBLEMS.map((problem) => `  ${problem.name.padEnd(13)} ${problem.title}`).join('\n')}
 
 start runs the lab in the background and records it in .perfloop/lab.json (log: .perfloop/lab.log).
---otlp defaults to $OTEL_EXPORTER_OTLP_ENDPOINT or http://127.0.0.1:4318 (perfloop receive).`;
+--otlp defaults to $OTEL_EXPORTER_OTLP_ENDPOINT or http://127.0.0.1:4318 (perfloop receive).
+
+${labKvUsage}`;
 
 function requireRunning(): LabState {
   const state = readLabState();
@@ -160,8 +163,10 @@ export const labCommand: Command = {
         return fixes(rest);
       case 'problems':
         return problems();
+      case 'kv':
+        return runLabKv(rest);
       default:
-        throw badInput('lab', sub === undefined ? 'needs a subcommand: start, stop, status, explain, fixes, problems' : `unknown subcommand "${sub}"`);
+        throw badInput('lab', sub === undefined ? 'needs a subcommand: start, stop, status, explain, fixes, problems, kv' : `unknown subcommand "${sub}"`);
     }
   },
 };
