@@ -142,6 +142,12 @@ function capSamples(samples: TraceSample[], cap: number): TraceSample[] {
   return Array.from({ length: cap }, (_, index) => samples[Math.floor(index * stride)] as TraceSample).sort((a, b) => a.intendedStartMs - b.intendedStartMs);
 }
 
+/**
+ * How far ahead of "now" the threads are told to start: the message must reach every thread, on a busy
+ * machine too, before its first request is due (20 ms was measured too short beside a saturated lab).
+ */
+const START_LEAD_MS = 100;
+
 /** Young-generation size of a generator thread: fewer scavenges, and so fewer pauses, at high rates. */
 const GENERATOR_YOUNG_GENERATION_MB = 64;
 
@@ -156,8 +162,8 @@ async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, o
   const startWhenAllReady = (): void => {
     if (++ready < threads.length) return;
     // Every thread has loaded and connected: start them together on the shared time axis, at the requested
-    // start (--start-at; the threads wait for it themselves) or 20 ms from now.
-    originMs = scheduleOriginMs(options.startAtEpochMs, 20);
+    // start (--start-at; the threads wait for it themselves) or START_LEAD_MS from now.
+    originMs = scheduleOriginMs(options.startAtEpochMs, START_LEAD_MS);
     threads.forEach((thread) => thread.postMessage({ type: 'start', startEpochMs: originMs } satisfies MainMessage));
   };
   const finished: { result: SegmentResult; stalls: GeneratorStalls }[] = [];
