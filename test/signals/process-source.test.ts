@@ -130,13 +130,15 @@ test('cgroup v1 CPU throttling: a 0.2-core quota on a spinning child shows throt
     assert.ok(total('cgroup_cpu_throttled_periods_total') >= 5, `throttled periods ${JSON.stringify(all('cgroup_cpu_throttled_periods_total'))}`);
     assert.ok(total('cgroup_cpu_throttled_seconds_total') > 0.1, `throttled seconds ${total('cgroup_cpu_throttled_seconds_total')}`);
     // The quota is a ceiling whatever the contention: 0.2 cores over the burn. One interval may hold parts of
-    // four 100 ms periods' quotas, so single intervals get slack; the mean over the burn does not.
+    // four 100 ms periods' quotas, so single intervals get slack; the mean over the 1 s burn can hold the quota
+    // of one extra period at each edge (12 × 20 ms = 0.24 cores), and CFS enforces it with a little lag
+    // (0.221 was measured once on CI).
     if (acct) {
       const usage = all('cgroup_cpu_usage_seconds_total');
       for (const cores of usage) assert.ok((cores ?? 0) <= 0.33, `usage ${JSON.stringify(usage)}`);
       const burning = usage.slice(0, 4).filter((cores): cores is number => cores !== null);
       const mean = burning.reduce((sum, cores) => sum + cores, 0) / burning.length;
-      assert.ok(mean > 0.05 && mean <= 0.22, `mean usage ${mean}`);
+      assert.ok(mean > 0.05 && mean <= 0.25, `mean usage ${mean}`);
     }
     const quota = signals?.series.find((series) => series.metric === 'cgroup_cpu_quota_cores')?.value ?? [];
     assert.equal(quota[1], 0.2);
