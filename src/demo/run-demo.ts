@@ -16,6 +16,7 @@ import { setFixes, startLab, type Lab } from '../lab-control/lab.js';
 import { runLoad } from '../load/run-load.js';
 import { writeReport } from '../report/html-report-writer.js';
 import { analyzeTraces } from '../trace/analyze-traces.js';
+import { waitForQuiet } from '../trace/attach-trace-analysis.js';
 import { startReceiver, type TraceReceiver } from '../trace/receiver.js';
 import type { Span } from '../trace/span.js';
 import type { TraceAnalysis } from '../trace/trace-analysis.js';
@@ -168,20 +169,6 @@ const withoutIds = (finding: Finding): Omit<Finding, 'affectedTraceIds'> => {
   return rest;
 };
 
-async function waitForSpans(receiver: TraceReceiver, quietMs: number, maxWaitMs: number): Promise<void> {
-  const deadline = Date.now() + maxWaitMs;
-  let last = receiver.stats().spansReceived;
-  let quietSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = receiver.stats().spansReceived;
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince >= quietMs) return;
-  }
-}
-
 const spansOf = (receiver: TraceReceiver, samples: readonly TraceSample[]): Span[] => {
   const ids = new Set(samples.map((sample) => sample.traceId));
   return receiver.spans().filter((span) => ids.has(span.traceId));
@@ -251,7 +238,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await settle(liveLab.gatewayUrl);
       baseline = await tracedRun(`round-0-baseline-retry-${retry}`, { ...options, ratePerSec });
     }
-    await waitForSpans(receiver, 500, 4000);
+    await waitForQuiet(receiver, 500, 4000);
     const baselineSamples = measuredSamples(baseline.run, options.warmupMs);
     const baselineSpans = spansOf(receiver, baselineSamples);
     let current: Measured = {
@@ -418,7 +405,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       } else log(`  → not judged: ${measurement.stoppedBecause}`);
 
       // The next round's findings come from the fixed (B) blocks: the lab as it now is.
-      await waitForSpans(receiver, 400, 3000);
+      await waitForQuiet(receiver, 400, 3000);
       const fixedSamples = measurement.validBlocks.filter((block) => block.arm === 'B').flatMap((block) => [...block.traceSamples]);
       const lastB = [...measurement.blocks].reverse().find((block) => block.arm === 'B' && block.valid && block.runFile !== undefined);
       if (fixedSamples.length > 0 && lastB?.runFile) {
@@ -426,7 +413,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         current = { samples: fixedSamples, spans, analysis: analyzeTraces(spans, { samples: fixedSamples, thresholds: DEMO_THRESHOLDS }), runFile: lastB.runFile };
       } else {
         const again = await tracedRun(`round-${round}-after`, { ...options, ratePerSec });
-        await waitForSpans(receiver, 400, 3000);
+        await waitForQuiet(receiver, 400, 3000);
         const samples = measuredSamples(again.run, options.warmupMs);
         const spans = spansOf(receiver, samples);
         current = { samples, spans, analysis: analyzeTraces(spans, { samples, thresholds: DEMO_THRESHOLDS }), runFile: again.path };

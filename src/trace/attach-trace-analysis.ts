@@ -19,7 +19,8 @@ export interface AttachOptions {
   signal?: AbortSignal;
 }
 
-async function waitForQuiet(receiver: TraceReceiver, quietMs: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+/** Waits until no span has arrived for `quietMs` (batch exporters flush every few hundred ms), at most `maxWaitMs`. */
+export async function waitForQuiet(receiver: TraceReceiver, quietMs: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
   let last = receiver.stats().spansReceived;
   let quietSince = Date.now();

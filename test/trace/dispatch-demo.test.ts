@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom } from '../../src/load/random.js';
 import { analyzeTraces } from '../../src/trace/analyze-traces.js';
 import { renderFindings } from '../../src/trace/render-findings.js';
 import { traceAnalysisSchema } from '../../src/trace/trace-analysis.js';
@@ -16,17 +17,6 @@ import type { Attributes, Span, SpanEvent, SpanKind } from '../../src/trace/span
 const BASE_NS = 1_764_000_000_000_000_000n;
 const HOST = 'dispatch-box';
 
-/** Seeded uniform [0, 1) (mulberry32): the same trace set every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Built {
   spans: Span[];
@@ -34,7 +24,7 @@ interface Built {
 }
 
 function dispatchDemo(): Built {
-  const rand = random(7);
+  const rand = seededRandom(7);
   const between = (low: number, high: number): number => low + (high - low) * rand();
   const spans: Span[] = [];
   let spanCounter = 0;
