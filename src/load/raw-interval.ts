@@ -4,8 +4,8 @@
  * intervals (`IntervalAssembler`), so the thread that keeps the schedule never encodes or merges.
  */
 import type { Interval, RequestStats } from '../core/run-file.js';
-import { addCounters, emptyAggregate, encodeAggregate, type IntervalAggregate, type RequestCounters } from '../core/run-aggregate.js';
-import { LatencyHistogram } from '../histogram/latency-histogram.js';
+import { addCounters, encodeAggregate, type IntervalAggregate, type RequestCounters } from '../core/run-aggregate.js';
+import { HistogramPool } from '../histogram/histogram-pool.js';
 import type { IntervalGrid } from './interval-plan.js';
 
 export interface RawRequestStats extends RequestCounters {
@@ -47,6 +47,8 @@ interface Pending extends IntervalAggregate {
 export class IntervalAssembler {
   private readonly pending = new Map<number, Pending>();
   private readonly done: Interval[] = [];
+  /** Histograms are reused from interval to interval: allocating and growing fresh ones was most of the cost. */
+  private readonly histograms = new HistogramPool();
 
   constructor(
     private readonly grid: IntervalGrid,
@@ -57,7 +59,7 @@ export class IntervalAssembler {
   add(raw: RawInterval): void {
     let pending = this.pending.get(raw.index);
     if (!pending) {
-      pending = { durationMs: 0, scheduled: 0, sent: 0, scheduleLag: LatencyHistogram.empty(), requests: new Map(), sources: 0 };
+      pending = { durationMs: 0, scheduled: 0, sent: 0, scheduleLag: this.histograms.take(), requests: new Map(), sources: 0 };
       this.pending.set(raw.index, pending);
     }
     // The last interval stretches over each thread's drain: the longest stands for all.
@@ -67,7 +69,7 @@ export class IntervalAssembler {
     pending.scheduleLag.addSparse(raw.scheduleLag);
     for (const [name, stats] of Object.entries(raw.requests)) {
       let aggregate = pending.requests.get(name);
-      if (!aggregate) pending.requests.set(name, (aggregate = emptyAggregate()));
+      if (!aggregate) pending.requests.set(name, (aggregate = { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: this.histograms.take(), serviceTime: this.histograms.take() }));
       addCounters(aggregate, stats);
       aggregate.latency.addSparse(stats.latency);
       aggregate.serviceTime.addSparse(stats.serviceTime);
@@ -80,8 +82,13 @@ export class IntervalAssembler {
     const planned = this.grid.at(index);
     if (!planned) return;
     const requests: Record<string, RequestStats> = {};
-    for (const [name, aggregate] of pending.requests) requests[name] = encodeAggregate(aggregate);
+    for (const [name, aggregate] of pending.requests) {
+      requests[name] = encodeAggregate(aggregate);
+      this.histograms.give(aggregate.latency);
+      this.histograms.give(aggregate.serviceTime);
+    }
     const interval: Interval = { ...planned, durationMs: pending.durationMs, scheduled: pending.scheduled, sent: pending.sent, requests, scheduleLag: pending.scheduleLag.encode() };
+    this.histograms.give(pending.scheduleLag);
     this.done.push(interval);
     this.onInterval?.(interval);
   }

@@ -6,7 +6,8 @@
  */
 import { mergeAggregates, type IntervalAggregate } from '../core/run-aggregate.js';
 import type { TraceSample } from '../core/run-file.js';
-import { LatencyHistogram } from '../histogram/latency-histogram.js';
+import { HistogramPool } from '../histogram/histogram-pool.js';
+import type { LatencyHistogram } from '../histogram/latency-histogram.js';
 import type { IntervalGrid } from './interval-plan.js';
 import type { RawInterval, RawRequestStats } from './raw-interval.js';
 import type { SendResult } from './request-sender.js';
@@ -22,17 +23,12 @@ export class Recorder {
   private sealedUpTo = 0;
   private readonly samples: TraceSample[] = [];
   private samplesSeen = 0;
-  /** Reset histograms waiting for reuse. */
-  private readonly spare: LatencyHistogram[] = [];
+  private readonly histograms = new HistogramPool();
 
   constructor(
     private readonly grid: IntervalGrid,
     private readonly samplesCap = 20_000,
   ) {}
-
-  private histogram(): LatencyHistogram {
-    return this.spare.pop() ?? LatencyHistogram.empty();
-  }
 
   private accumulator(atUs: number): IntervalAggregate {
     // Late events for an interval already sealed go to the oldest open one rather than being lost;
@@ -43,7 +39,7 @@ export class Recorder {
   private accumulatorAt(index: number): IntervalAggregate {
     let accumulator = this.open.get(index);
     if (!accumulator) {
-      accumulator = { scheduled: 0, sent: 0, requests: new Map(), scheduleLag: this.histogram() };
+      accumulator = { scheduled: 0, sent: 0, requests: new Map(), scheduleLag: this.histograms.take() };
       this.open.set(index, accumulator);
     }
     return accumulator;
@@ -65,7 +61,7 @@ export class Recorder {
     const accumulator = this.accumulator(outcome.endUs);
     let stats = accumulator.requests.get(outcome.name);
     if (!stats) {
-      stats = { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: this.histogram(), serviceTime: this.histogram() };
+      stats = { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: this.histograms.take(), serviceTime: this.histograms.take() };
       accumulator.requests.set(outcome.name, stats);
     }
     stats.count++;
@@ -144,8 +140,7 @@ export class Recorder {
   /** The histogram's buckets; the histogram itself goes back to the spares. */
   private drain(histogram: LatencyHistogram): Float64Array {
     const sparse = histogram.toSparse();
-    histogram.reset();
-    this.spare.push(histogram);
+    this.histograms.give(histogram);
     return sparse;
   }
 

@@ -39,3 +39,34 @@ test('buckets sum to the count', () => {
   assert.equal(buckets[0]?.valueUs, 5);
   assert.equal(buckets[0]?.count, 10);
 });
+
+test('sparse buckets cross threads exactly: added into an empty, a used and a reset histogram', () => {
+  const source = LatencyHistogram.empty();
+  for (let i = 0; i < 10_000; i++) source.record(3 + ((i * 7919) % 40_000) + (i % 997 === 0 ? 5_000_000 : 0));
+  const expected = LatencyHistogram.empty();
+  expected.add(source);
+  expected.add(source);
+
+  const target = LatencyHistogram.empty();
+  target.addSparse(source.toSparse());
+  assert.deepEqual(target.summary(), source.summary());
+  assert.deepEqual(target.buckets(), source.buckets());
+  target.addSparse(source.toSparse());
+  assert.deepEqual(target.summary(), expected.summary());
+  assert.deepEqual(LatencyHistogram.decode(target.encode()).buckets(), expected.buckets());
+
+  target.reset();
+  target.addSparse(new Float64Array(0));
+  assert.equal(target.count, 0);
+  const single = LatencyHistogram.empty();
+  single.record(250, 7);
+  target.addSparse(single.toSparse());
+  assert.deepEqual(target.summary(), single.summary());
+  // A reset histogram that had grown for 5 s values takes a new, smaller range with the right min and max.
+  const two = LatencyHistogram.empty();
+  two.record(40, 2);
+  two.record(900, 5);
+  target.reset();
+  target.addSparse(two.toSparse());
+  assert.deepEqual(target.summary(), two.summary());
+});
