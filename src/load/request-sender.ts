@@ -23,6 +23,7 @@ export interface TransportOptions {
   keepAlive: boolean;
 }
 
+/** `result` is valid during the call only: a transport may refill the same object for its next response. */
 export type SendDone = (slot: number, result: SendResult) => void;
 
 export interface RequestSender {

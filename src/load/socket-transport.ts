@@ -1,16 +1,17 @@
 /**
  * The lean HTTP/1.1 transport (edge): plain `net`/`tls` sockets, one request at a time per connection, the
- * request head assembled from pre-built parts, responses parsed by http-parser-js (the parser autocannon
- * uses). Per request it allocates the head string and one result; no promise, no timer, no closure.
- * `bench/transport.ts` measures it against undici's `dispatch` (http-transport.ts) on the same target.
+ * request head assembled from pre-built parts, responses parsed in place (`response-parser.ts`) from one
+ * read buffer shared by the thread's plain sockets (`onread`: no buffer and no stream event per read).
+ * Per request it allocates the head string; no promise, no timer, no closure, no result object.
+ * `bench/throughput-ceiling.ts` measures it against undici's `dispatch` (http-transport.ts) and peers.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { HTTPParser, type HeaderInfo } from 'http-parser-js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
 import { errorKindOf } from './error-kind.js';
-import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
+import type { RequestSender, SendDone, SendResult, TransportOptions } from './request-sender.js';
+import { ParseStep, ResponseParser } from './response-parser.js';
 import type { RequestSpec } from './scenario.js';
 import { originPrefix } from './url-template.js';
 
@@ -37,6 +38,12 @@ interface QueuedRequest {
 
 /** How often in-flight requests are checked against their timeout (a sweep instead of a timer each). */
 const TIMEOUT_SWEEP_MS = 50;
+
+/**
+ * Every plain socket of this thread reads into this one buffer: a read is parsed before the next can
+ * happen (all on this thread), and the parser copies the rare line that straddles two reads.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 class OriginPool {
   readonly idle: Connection[] = [];
@@ -98,37 +105,29 @@ class OriginPool {
 
 class Connection {
   private readonly socket: net.Socket;
-  private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
+  private readonly parser = new ResponseParser();
+  /** Handed to `done` for every response and refilled for the next: the runner reads it at once. */
+  private readonly result: SendResult = { sentUs: 0, written: false, endUs: 0, status: 0, bytesReceived: 0 };
   private connected = false;
-  private keepAlive = true;
   // The request in flight (slot < 0: none).
   private slot = -1;
   private done: SendDone | undefined;
   private sentUs = 0;
   private written = false;
-  private status = 0;
-  private bytesReceived = 0;
-  private bodyless = false;
   deadlineUs = Infinity;
 
   constructor(private readonly pool: OriginPool) {
     const { host, port, secure } = pool;
-    this.socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    if (secure) {
+      this.socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host });
+      this.socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+    } else {
+      this.socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array) => this.onBytes(buffer as Buffer, length) } });
+    }
     this.socket.setNoDelay(true);
     this.socket.on(secure ? 'secureConnect' : 'connect', () => this.onConnect());
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) => this.fail(errorKindOf(error)));
     this.socket.on('close', () => this.onClose());
-    this.parser[HTTPParser.kOnHeadersComplete] = (info: HeaderInfo) => {
-      this.status = info.statusCode;
-      this.keepAlive = info.shouldKeepAlive;
-      // 1 tells the parser the response has no body (a HEAD request's).
-      return this.bodyless ? 1 : 0;
-    };
-    this.parser[HTTPParser.kOnBody] = (_chunk: Buffer, _offset: number, length: number) => {
-      this.bytesReceived += length;
-    };
-    this.parser[HTTPParser.kOnMessageComplete] = () => this.complete();
   }
 
   get busy(): boolean {
@@ -139,10 +138,8 @@ class Connection {
     const clock = this.pool.transport.clock;
     this.slot = slot;
     this.done = done;
-    this.status = 0;
-    this.bytesReceived = 0;
     this.written = false;
-    this.bodyless = request.bodyless;
+    this.parser.reset(request.bodyless);
     this.sentUs = clock.nowUs();
     this.deadlineUs = this.sentUs + request.timeoutUs;
     if (this.connected) this.write(request, traceparent, path);
@@ -171,24 +168,28 @@ class Connection {
     else if (this.slot < 0) this.pool.release(this);
   }
 
-  private onData(chunk: Buffer): void {
+  /** Returns true: keep reading (the `onread` contract). */
+  private onBytes(bytes: Buffer, length: number): boolean {
     if (this.slot < 0) {
       // Bytes with no request in flight: the server broke the protocol; this connection is not reusable.
       this.socket.destroy();
-      return;
+      return true;
     }
-    const parsed = this.parser.execute(chunk);
-    if (parsed instanceof Error) this.fail('bad_response');
+    const step = this.parser.execute(bytes, 0, length);
+    if (step === ParseStep.Error) this.fail('bad_response');
+    // Bytes beyond the response cannot be ours (requests are never pipelined): the connection is not reused.
+    else if (step === ParseStep.Complete) this.complete(this.parser.keepAlive && this.parser.consumed === length);
+    return true;
   }
 
-  private complete(): void {
+  private complete(reusable: boolean): void {
     const { slot, done } = this;
     if (slot < 0 || !done) return;
-    const result = { sentUs: this.sentUs, written: true, endUs: this.pool.transport.clock.nowUs(), status: this.status, bytesReceived: this.bytesReceived };
+    this.fillResult(true);
     this.clear();
-    if (this.keepAlive && !this.pool.transport.closing) this.pool.release(this);
+    if (reusable && !this.pool.transport.closing) this.pool.release(this);
     else this.socket.destroy();
-    done(slot, result);
+    done(slot, this.result);
   }
 
   /** Ends the request in flight with an error; the connection is not reused. */
@@ -196,9 +197,20 @@ class Connection {
     const { slot, done } = this;
     this.socket.destroy();
     if (slot < 0 || !done) return;
-    const result = { sentUs: this.sentUs, written: this.written, endUs: this.pool.transport.clock.nowUs(), status: this.status, bytesReceived: this.bytesReceived, error };
+    this.fillResult(this.written, error);
     this.clear();
-    done(slot, result);
+    done(slot, this.result);
+  }
+
+  private fillResult(written: boolean, error?: ErrorKind): void {
+    const result = this.result;
+    result.sentUs = this.sentUs;
+    result.written = written;
+    result.endUs = this.pool.transport.clock.nowUs();
+    result.status = this.parser.status;
+    result.bytesReceived = this.parser.bodyBytes;
+    if (error) result.error = error;
+    else delete result.error;
   }
 
   private clear(): void {
@@ -211,11 +223,8 @@ class Connection {
   private onClose(): void {
     if (this.slot >= 0) {
       // A body delimited by the end of the connection completes here; anything else was cut short.
-      if (this.parser.finish() === undefined && this.slot < 0) {
-        this.pool.closed(this);
-        return;
-      }
-      this.fail(this.written ? 'reset' : 'refused');
+      if (this.parser.finish()) this.complete(false);
+      else this.fail(this.written ? 'reset' : 'refused');
     }
     this.pool.closed(this);
   }
@@ -307,14 +316,13 @@ export class SocketTransport implements RequestSender {
 
 const CANNED_RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nconnection: keep-alive\r\n\r\nhello');
 
-/** Parses a canned response `times` times with the same parser setup as a connection: warms its code before a run. */
+/** Parses a canned response `times` times with the parser a connection uses: warms its code before a run. */
 export function rehearseResponseParsing(times: number): void {
-  const parser = new HTTPParser(HTTPParser.RESPONSE);
+  const parser = new ResponseParser();
   let bytes = 0;
-  parser[HTTPParser.kOnHeadersComplete] = (info: HeaderInfo) => (info.statusCode === 200 ? 0 : 1);
-  parser[HTTPParser.kOnBody] = (_chunk: Buffer, _offset: number, length: number) => {
-    bytes += length;
-  };
-  for (let n = 0; n < times; n++) parser.execute(CANNED_RESPONSE);
+  for (let n = 0; n < times; n++) {
+    parser.reset(false);
+    if (parser.execute(CANNED_RESPONSE, 0, CANNED_RESPONSE.length) === ParseStep.Complete) bytes += parser.bodyBytes;
+  }
   if (bytes !== times * 5) throw new Error(`response parser rehearsal read ${bytes} body bytes`);
 }

@@ -68,7 +68,8 @@ function sendAll(transport: RequestSender, count: number, requestIndexOf: (n: nu
     let left = count;
     for (let n = 0; n < count; n++) {
       transport.send(n, requestIndexOf(n), `00-${'ab'.repeat(16)}-${n.toString(16).padStart(16, '0')}-01`, undefined, (slot, result) => {
-        results[slot] = result;
+        // Copied: a transport may refill the same result object for its next response.
+        results[slot] = { ...result };
         if (--left === 0) resolve(results);
       });
     }
