@@ -202,7 +202,13 @@ interface Interruptions {
 }
 
 /** The load, with live progress; undefined when stopped while waiting for --start-at. */
-async function runWithProgress(scenario: Scenario, values: RunFlags, signals: Interruptions, segment: Segment | undefined, startAtMs: number | undefined): Promise<RunFile | undefined> {
+/** How the generator sends and waits, read from the flags once, before any work. */
+interface GeneratorChoice {
+  transport: TransportKind;
+  spinWindowUs: number;
+}
+
+async function runWithProgress(scenario: Scenario, values: RunFlags, generator: GeneratorChoice, signals: Interruptions, segment: Segment | undefined, startAtMs: number | undefined): Promise<RunFile | undefined> {
   const workers = positiveInteger(values.workers, '--workers', 1);
   if (startAtMs !== undefined) {
     const name = segment ? `segment ${segment.index + 1}/${segment.count}` : 'run';
@@ -221,8 +227,7 @@ async function runWithProgress(scenario: Scenario, values: RunFlags, signals: In
       signal: signals.stop.signal,
       forceSignal: signals.force.signal,
       traceSampleRate: traceSampleRate(values),
-      transport: transportOf(values),
-      spinWindowUs: spinWindowOf(values),
+      ...generator,
       ...(progress ? { onInterval: (interval) => progress.onInterval(interval) } : {}),
     });
   } finally {
@@ -259,8 +264,7 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
   const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
   const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
   checkRunOutputs(values);
-  transportOf(values);
-  spinWindowOf(values);
+  const generator: GeneratorChoice = { transport: transportOf(values), spinWindowUs: spinWindowOf(values) };
   // The receiver starts before the load so no span of the first requests is missed.
   const receiver = values.traces ? await startRunReceiver(values) : undefined;
   let run: RunFile;
@@ -273,7 +277,7 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
     await startCollectors(collectors, { intervalMs: scenario.intervalMs, expectedDurationMs: totalDurationMs(scenario) });
     let measured: RunFile | undefined;
     try {
-      measured = await runWithProgress(scenario, values, signals, segment, startAtMs);
+      measured = await runWithProgress(scenario, values, generator, signals, segment, startAtMs);
     } finally {
       await stopCollectors(collectors);
     }
