@@ -9,6 +9,7 @@ import type { Health, Interval } from '../core/run-file.js';
 import { aggregateIntervals, measuredIntervals, scheduleLagOf } from '../core/run-aggregate.js';
 import type { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
+import { MAX_WAITING_REQUESTS, type ScheduleCut } from './segment-runner.js';
 
 export interface HealthThresholds {
   /** Schedule lag p99 above this invalidates the run. */
@@ -36,8 +37,8 @@ export interface HealthInputs {
   generatorBusy: readonly number[];
   inFlightAtEnd: number;
   interrupted: boolean;
-  /** The generator stopped the schedule because it fell too far behind. */
-  scheduleCut?: boolean;
+  /** Why the generator stopped the schedule early, if it did. */
+  scheduleCut?: ScheduleCut | undefined;
   /** Garbage-collection pauses of the generator threads (µs). */
   gcPauses?: LatencyHistogram;
   gcTotalMs?: number;
@@ -59,9 +60,12 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
       `the generator fell behind its own schedule (p99 schedule lag ${formatUs(lagP99Us)} > ${formatUs(thresholds.maxLagP99Us)}): latencies include the generator's delay; lower the rate or add --workers`,
     );
   }
-  if (inputs.scheduleCut) {
+  if (inputs.scheduleCut === 'behind') {
     valid = false;
     reasons.push('the generator fell more than a second behind at the end of a phase and stopped the schedule: the rate is beyond what it can send; lower the rate or add --workers');
+  } else if (inputs.scheduleCut === 'backlog') {
+    valid = false;
+    reasons.push(`more than ${MAX_WAITING_REQUESTS.toLocaleString('en-US')} requests were waiting for a connection and the generator stopped the schedule: the target cannot take this rate over these connections; lower the rate or raise --connections`);
   }
   if (busiest > thresholds.maxGeneratorBusy) {
     valid = false;

@@ -32,6 +32,8 @@ export interface RequestSender {
    * `traceparent`; calls `done(slot, result)` exactly once.
    */
   send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void;
+  /** Requests handed over but still waiting for a connection (transports that queue them themselves). */
+  waiting?(): number;
   /** Opens connections ahead of the schedule so connection set-up is not charged to the first requests. */
   warm?(): Promise<void>;
   close(): Promise<void>;

@@ -112,7 +112,7 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     generatorBusy: outcome.results.map((result) => result.eventLoopUtilization),
     inFlightAtEnd: outcome.results.reduce((sum, result) => sum + result.inFlightAtEnd, 0),
     interrupted,
-    scheduleCut: outcome.results.some((result) => result.scheduleCut),
+    scheduleCut: outcome.results.find((result) => result.scheduleCut)?.scheduleCut,
     ...(inThread ? {} : { gcPauses, gcTotalMs: outcome.stalls.reduce((sum, stalls) => sum + stalls.gcTotalMs, 0) }),
   });
   return {

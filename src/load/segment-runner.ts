@@ -44,9 +44,21 @@ export interface SegmentResult {
   inFlightAtEnd: number;
   /** Share of this thread's time spent working, 0..1 (precise-dispatch spinning excluded): its own busyness. */
   eventLoopUtilization: number;
-  /** True when arrivals were dropped because their phase had ended before the generator reached them. */
-  scheduleCut: boolean;
+  /**
+   * Why the generator stopped the schedule early, if it did: it fell too far behind (`behind`), or too many
+   * requests were waiting for a connection (`backlog`). Either way arrivals were dropped.
+   */
+  scheduleCut: ScheduleCut | undefined;
 }
+
+export type ScheduleCut = 'behind' | 'backlog';
+
+/**
+ * Requests waiting for a connection beyond which the schedule stops (≈ 40 MB of queued requests). Open-loop
+ * queueing in the generator is measured as latency, but a rate the target and connections can never take
+ * would otherwise queue without bound: a 60 s phase at 1,000,000/s is gigabytes.
+ */
+export const MAX_WAITING_REQUESTS = 250_000;
 
 /** Requests per event-loop turn before yielding, so responses keep being read during a burst. */
 const DISPATCH_BATCH = 128;
@@ -64,7 +76,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   /** Closed-model users waiting for their response, by slot. */
   const waitingUsers = new Map<number, (endUs: number) => void>();
   let onIdle: (() => void) | undefined;
-  let scheduleCut = false;
+  let scheduleCut: ScheduleCut | undefined;
 
   const seal = (): void => {
     const fresh = recorder.sealUntil(sinceStartUs());
@@ -140,7 +152,11 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
         continue;
       }
       if (clockNowUs - startUs > phaseEndUs + cutAfterUs) {
-        scheduleCut = true;
+        scheduleCut = 'behind';
+        return undefined;
+      }
+      if ((sender.waiting?.() ?? 0) > MAX_WAITING_REQUESTS) {
+        scheduleCut = 'backlog';
         return undefined;
       }
       for (let batch = 0; next && next.phaseIndex === phaseIndex && batch < DISPATCH_BATCH && startUs + next.intendedUs <= clockNowUs; batch++) {

@@ -293,6 +293,12 @@ export class SocketTransport implements RequestSender {
     else pool.enqueue({ slot, request, traceparent, path: path ?? request.path, done });
   }
 
+  waiting(): number {
+    let waiting = 0;
+    for (const pool of this.pools.values()) waiting += pool.waiting;
+    return waiting;
+  }
+
   async warm(): Promise<void> {
     const opening: Promise<void>[] = [];
     for (const pool of this.pools.values()) {

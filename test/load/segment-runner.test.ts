@@ -5,6 +5,7 @@ import { aggregateIntervals, summarizeIntervals } from '../../src/core/run-aggre
 import { normalizeScenario } from '../../src/load/scenario.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { mergeRuns } from '../../src/load/merge-runs.js';
+import { MAX_WAITING_REQUESTS } from '../../src/load/segment-runner.js';
 import { driveUntilSettled, runSegmentIntervals, SimulatedTarget } from '../helpers/simulated-target.js';
 
 const START_US = 1_000_000;
@@ -105,4 +106,22 @@ test('the last interval spans the drain, so throughput is counted over the time 
   const summary = summarizeIntervals(result.intervals);
   assert.equal(summary.total.count, 10);
   assert.ok(Math.abs(summary.total.throughputPerSec - 10 / 1.4) < 0.01, `rate ${summary.total.throughputPerSec}`);
+});
+
+test('a backlog the target never takes stops the schedule at the waiting limit, not at the end of memory', async () => {
+  const clock = new FakeClock(0);
+  // A target that takes nothing: every request waits for a connection (as with all connections stuck).
+  let handedOver = 0;
+  const stuck = {
+    send: () => void handedOver++,
+    waiting: () => handedOver,
+    close: () => Promise.resolve(),
+  };
+  // 500,000/s for 10 s would queue 5,000,000 requests; the limit is reached after about half a second.
+  const scenario = normalizeScenario({ requests: [{ url: 'http://127.0.0.1:1/', timeout: '1s' }], phases: [{ kind: 'constant', rate: 500_000, duration: '10s' }] });
+  const result = await driveUntilSettled(clock, runSegmentIntervals({ scenario, segment: { index: 0, count: 1 }, clock, sender: stuck, startUs: START_US, runTraceId: 'ef'.repeat(8), traceSampleRate: 0, stopDrainMs: 10 }), 1000, 30e6);
+  assert.equal(result.scheduleCut, 'backlog');
+  assert.ok(handedOver > MAX_WAITING_REQUESTS && handedOver <= MAX_WAITING_REQUESTS + 128, `handed over ${handedOver}`);
+  assert.equal(result.inFlightAtEnd, handedOver);
+  assert.ok(clock.nowUs() < START_US + 2_000_000, `stopped at ${clock.nowUs()} µs`);
 });
