@@ -1,5 +1,5 @@
 /**
- * Rate accuracy: achieved rate against the target at 1k and 10k req/s, then at rising rates until the
+ * Rate accuracy: achieved rate (and schedule lag p50/p99) against the target at 1k and 10k req/s, then at rising rates until the
  * run is no longer valid (the generator's own self-check) — the highest sustainable rate.
  * perfloop on core 0 (one worker), nginx on core 1.
  *   node dist/bench/rate-accuracy.js [seconds=10]
@@ -14,6 +14,7 @@ const seconds = Number(process.argv[2] ?? 10);
 interface RunResult {
   achievedPerSec: number;
   valid: boolean;
+  lagP50Us: number;
   lagP99Ms: number;
   p99Ms: number;
 }
@@ -23,14 +24,14 @@ function runAt(url: string, ratePerSec: number): RunResult {
   pinned(0, process.execPath, [PERFLOOP_CLI, 'run', url, '--rate', String(ratePerSec), '--duration', `${seconds}s`, '--warmup', '2s', '--quiet', '--out', out]);
   const run = JSON.parse(readFileSync(out, 'utf8')) as {
     summary: { total: { throughputPerSec: number; latency: { p99Us: number } } };
-    health: { valid: boolean; lagP99Us: number; scheduled: number };
+    health: { valid: boolean; lagP99Us: number; scheduled: number; generatorShareUs?: Record<string, number> };
   };
-  return { achievedPerSec: run.summary.total.throughputPerSec, valid: run.health.valid, lagP99Ms: run.health.lagP99Us / 1000, p99Ms: run.summary.total.latency.p99Us / 1000 };
+  return { achievedPerSec: run.summary.total.throughputPerSec, valid: run.health.valid, lagP50Us: run.health.generatorShareUs?.['p50'] ?? NaN, lagP99Ms: run.health.lagP99Us / 1000, p99Ms: run.summary.total.latency.p99Us / 1000 };
 }
 
 function line(target: number, result: RunResult): string {
   const error = ((result.achievedPerSec - target) / target) * 100;
-  return `  ${String(target).padStart(7)}/s  achieved ${result.achievedPerSec.toFixed(1).padStart(9)}/s  (${error >= 0 ? '+' : ''}${error.toFixed(2)}%)  lag p99 ${result.lagP99Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.valid ? 'valid' : 'INVALID'}`;
+  return `  ${String(target).padStart(7)}/s  achieved ${result.achievedPerSec.toFixed(1).padStart(9)}/s  (${error >= 0 ? '+' : ''}${error.toFixed(2)}%)  lag p50 ${result.lagP50Us.toFixed(0)} µs, p99 ${result.lagP99Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ${result.valid ? 'valid' : 'INVALID'}`;
 }
 
 async function main(): Promise<void> {
