@@ -70,7 +70,7 @@ test('no change: the loop measures to the cap and does not call it improved', as
 
 test('invalid blocks drop their pair and keep the reason; the time budget ends a round', async () => {
   const result = await measureInterleaved({ ...plan, maxPairs: 2 }, simulatedLab(3, 1, new Set(['B1'])));
-  assert.deepEqual(result.blocks.map((block) => `${block.arm}${block.pair}${block.valid ? '' : '!'}`), ['A1', 'B1!', 'A2', 'B2', 'A3', 'B3']);
+  assert.deepEqual(result.blocks.map((block) => `${block.arm}${block.pair}${block.valid ? '' : '!'}`), ['A1', 'B1!', 'B2', 'A2', 'A3', 'B3']);
   assert.equal(result.validPairs, 2);
   assert.equal(result.comparison?.population.result.base.n, 60);
   assert.deepEqual(result.blocks[1]?.reasons, ['the generator fell behind its own schedule']);
