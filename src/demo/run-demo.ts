@@ -343,7 +343,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const pairEstimateMs = 2 * (options.blockMs + options.blockWarmupMs + PAIR_OVERHEAD_MS);
       const plannedPairs = Math.max(1, Math.min(options.maxPairs, Math.floor(roundBudgetMs / pairEstimateMs)));
       const expectedPerArm = Math.floor(ratePerSec * population.trafficShare * (options.blockMs / 1000) * plannedPairs);
-      const percentile = choosePercentile(expectedPerArm, [99, 50]);
+      const chosen = choosePercentile(expectedPerArm, [99, 50]);
+      const percentile: PercentileChoice =
+        chosen.percentile === 50 ? { ...chosen, reason: `${chosen.reason} on twins (the median per-request change, neighbours two by two)` } : chosen;
       const predicted = predictOnPopulation(top, context.spans, context.samples, population);
       const predictedUs = percentile.percentile === 99 ? predicted.p99 : predicted.p50;
       log(
