@@ -234,3 +234,20 @@ test('what remains: not found, not worth a round, or not reached', () => {
   assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT 1 FROM order_lines l WHERE l.id = $1' } } }), new Set()), undefined);
   assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT id FROM order_lines WHERE order_id = $1 ORDER BY id' } } }), new Set()), 'index');
 });
+
+test('paired rounds: twins matched by name and intended start, judged two by two; the table says "p50 paired"', async () => {
+  const result = await measureInterleaved({ ...plan, paired: true, batchSize: 2 }, simulatedLab(6, 0.6));
+  const population = result.comparison?.population;
+  assert.equal(population?.method, 'paired');
+  assert.equal(result.comparison?.mix.method, 'paired');
+  // 30 views per block, all with a twin; 15 observations of two per pair.
+  assert.equal(population?.matched, 30 * result.validPairs);
+  assert.equal(population?.result.decision, 'improved');
+  assert.equal(result.stoppedBecause, `decided (improved) after ${result.validPairs} pair${result.validPairs === 1 ? '' : 's'}`);
+  assert.ok(result.validPairs <= 2, `pairs ${result.validPairs}`);
+  assert.ok((population?.result.change ?? 0) < -0.25 && (population?.result.change ?? 0) > -0.55, `change ${population?.result.change}`);
+  // No change: never improved, measured to the cap.
+  const same = await measureInterleaved({ ...plan, paired: true, batchSize: 2 }, simulatedLab(7, 1));
+  assert.notEqual(same.comparison?.population.result.decision, 'improved');
+  assert.equal(same.validPairs, 4);
+});
