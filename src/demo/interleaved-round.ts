@@ -69,7 +69,9 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
   const maxAttempts = plan.maxPairs + 2;
   for (let attempt = 1; attempt <= maxAttempts && validPairs < plan.maxPairs; attempt++) {
     if (attempt > 1 && plan.mayContinue && !plan.mayContinue()) {
-      stoppedBecause = `time budget: stopped after ${validPairs} pair${validPairs === 1 ? '' : 's'}`;
+      const invalid = blocks.filter((block) => !block.valid).length;
+      // Say why the pairs were too few when invalid blocks ate the budget (a loaded machine), not only that time ran out.
+      stoppedBecause = `time budget: stopped after ${validPairs} pair${validPairs === 1 ? '' : 's'}${invalid > 0 ? ` (${invalid} invalid block${invalid === 1 ? '' : 's'}: ${blocks.find((block) => !block.valid)?.reasons[0] ?? 'no reason given'})` : ''}`;
       break;
     }
     const pair = validPairs + 1;

@@ -78,6 +78,8 @@ test('invalid blocks drop their pair and keep the reason; the time budget ends a
   const budgeted = await measureInterleaved({ ...plan, mayContinue: () => ++pairs < 2 }, simulatedLab(4, 1));
   assert.equal(budgeted.validPairs, 2);
   assert.equal(budgeted.stoppedBecause, 'time budget: stopped after 2 pairs');
+  const starved = await measureInterleaved({ ...plan, mayContinue: () => false }, simulatedLab(8, 1, new Set(['A1'])));
+  assert.equal(starved.stoppedBecause, 'time budget: stopped after 0 pairs (1 invalid block: the generator fell behind its own schedule)');
   const allInvalid = await measureInterleaved({ ...plan, maxPairs: 1 }, simulatedLab(5, 0.5, new Set(['A1', 'A2', 'A3'])));
   assert.equal(allInvalid.comparison, undefined);
   assert.equal(allInvalid.validPairs, 0);
@@ -133,6 +135,9 @@ test('prediction check: within 25% or inside the interval', () => {
   );
   const inside = checkPrediction(14_000, { savingUs: 10_000, savingLowUs: 2_000, savingHighUs: 30_000 });
   assert.deepEqual([inside.insideInterval, inside.agrees, inside.ratio], [true, true, 1.4]);
+  // An interval still unbounded (too few samples) contains everything: no agreement from it.
+  const unbounded = checkPrediction(40_000, { savingUs: 10_000, savingLowUs: Number.NEGATIVE_INFINITY, savingHighUs: Number.POSITIVE_INFINITY });
+  assert.deepEqual([unbounded.insideInterval, unbounded.agrees], [false, false]);
   const miss = checkPrediction(40_000, { savingUs: 10_000, savingLowUs: 8_000, savingHighUs: 12_000 });
   assert.deepEqual([miss.within25Pct, miss.insideInterval, miss.agrees], [false, false, false]);
 });
