@@ -1,7 +1,7 @@
 /**
  * `perfloop demo`: the whole loop against the lab — measure (with traces), take the top finding, and validate its
  * fix the way a performance engineer would: on the requests it acts on (the affected population), with interleaved
- * unfixed/fixed blocks on the live lab (ABAB…), measured until a sequential test decides or a cap, against a
+ * unfixed/fixed blocks on the live lab (AB BA AB…, twins on one schedule), measured until a sequential test decides or a cap, against a
  * prediction made before measuring. Repeat until no finding the lab can fix remains, the round limit or the time
  * budget. An invalid run (the generator could not keep its schedule) is never used for a conclusion.
  */
@@ -222,7 +222,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const liveLab = lab;
     log(
-      `lab up at ${lab.gatewayUrl} after ${(elapsed() / 1000).toFixed(0)} s; load ${options.ratePerSec} req/s Poisson; each fix validated in ABAB blocks of ${options.blockMs / 1000} s (≤ ${options.maxPairs} pairs, α = ${options.alpha})`,
+      `lab up at ${lab.gatewayUrl} after ${(elapsed() / 1000).toFixed(0)} s; load ${options.ratePerSec} req/s Poisson; each fix validated on twins in AB/BA blocks of ${options.blockMs / 1000} s (≤ ${options.maxPairs} pairs, α = ${options.alpha})`,
     );
 
     const tracedRun = async (name: string, load: DemoLoad): Promise<{ run: RunFile; path: string }> => {
