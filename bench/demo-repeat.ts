@@ -75,7 +75,7 @@ for (let run = 1; run <= RUNS; run++) {
     minSavingShare: 0,
     blockMs: 3000,
     blockWarmupMs: 500,
-    maxPairs: 4,
+    maxPairs: 6,
     timeBudgetMs: 160_000,
     alpha: 0.05,
     minEffect: 0.03,

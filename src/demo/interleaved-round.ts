@@ -1,6 +1,6 @@
 /**
- * One validation round on the live lab: alternate the unfixed (A) and fixed (B) states in blocks, ABAB…, look
- * after every pair with the sequential rule (src/compare/sequential-quantile-test.ts) and stop as soon as the
+ * One validation round on the live lab: alternate the unfixed (A) and fixed (B) states in blocks — counterbalanced,
+ * AB BA AB…, so a machine that slowly speeds up or slows down favours neither arm — look after every pair with the sequential rule (src/compare/sequential-quantile-test.ts) and stop as soon as the
  * affected population's verdict is decided, at the pair cap, or when the time budget says so. A block whose
  * generator could not keep its schedule is invalid: its pair is dropped and the reason kept. The block runner is
  * injected, so the loop is tested without a lab.
@@ -31,6 +31,13 @@ export interface InterleavedPlan {
   mixTargetPerArm?: number;
   /** Asked before each further pair; false ends the round (time budget). */
   mayContinue?: () => boolean;
+  /**
+   * The runner replays one seeded schedule in both blocks of a pair: judge the median on matched requests (by name
+   * and intended start) — see compare/paired-quantile-test.ts. Default false (pooled arms).
+   */
+  paired?: boolean;
+  /** Paired: consecutive twins judged as one observation. Default 1. */
+  batchSize?: number;
 }
 
 export interface BlockRecord {
@@ -62,13 +69,23 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
   const maxAttempts = plan.maxPairs + 2;
   for (let attempt = 1; attempt <= maxAttempts && validPairs < plan.maxPairs; attempt++) {
     if (attempt > 1 && plan.mayContinue && !plan.mayContinue()) {
-      stoppedBecause = `time budget: stopped after ${validPairs} pair${validPairs === 1 ? '' : 's'}`;
+      const invalid = blocks.filter((block) => !block.valid).length;
+      // Say why the pairs were too few when invalid blocks ate the budget (a loaded machine), not only that time ran out.
+      stoppedBecause = `time budget: stopped after ${validPairs} pair${validPairs === 1 ? '' : 's'}${invalid > 0 ? ` (${invalid} invalid block${invalid === 1 ? '' : 's'}: ${blocks.find((block) => !block.valid)?.reasons[0] ?? 'no reason given'})` : ''}`;
       break;
     }
     const pair = validPairs + 1;
-    const a = await runBlock('A', attempt);
-    const b = await runBlock('B', attempt);
-    for (const [arm, outcome] of [['A', a], ['B', b]] as const) {
+    // Even attempts run the fixed state first: the second block of a pair follows a switch and the first does not.
+    let a: BlockOutcome;
+    let b: BlockOutcome;
+    if (attempt % 2 === 1) {
+      a = await runBlock('A', attempt);
+      b = await runBlock('B', attempt);
+    } else {
+      b = await runBlock('B', attempt);
+      a = await runBlock('A', attempt);
+    }
+    for (const [arm, outcome] of (attempt % 2 === 1 ? [['A', a], ['B', b]] : [['B', b], ['A', a]]) as [['A' | 'B', BlockOutcome], ['A' | 'B', BlockOutcome]]) {
       blocks.push({ arm, pair: attempt, valid: outcome.valid, reasons: [...outcome.reasons], requests: outcome.samples.length, ...(outcome.runFile ? { runFile: outcome.runFile } : {}) });
     }
     if (!a.valid || !b.valid) {
@@ -77,7 +94,7 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
     }
     validPairs = pair;
     for (const [arm, outcome] of [['A', a], ['B', b]] as const) {
-      validBlocks.push({ arm, pair, samples: outcome.samples.map((sample) => ({ name: sample.name, latencyUs: sample.latencyUs })), traceSamples: outcome.samples });
+      validBlocks.push({ arm, pair, samples: outcome.samples.map((sample) => ({ name: sample.name, latencyUs: sample.latencyUs, key: sample.intendedStartMs })), traceSamples: outcome.samples });
     }
     comparison = compareInterleaved(validBlocks, {
       population: plan.population,
@@ -86,6 +103,8 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
       minEffect: plan.minEffect,
       targetPerArm: plan.targetPerArm,
       ...(plan.mixTargetPerArm !== undefined ? { mixTargetPerArm: plan.mixTargetPerArm } : {}),
+      ...(plan.paired !== undefined ? { paired: plan.paired } : {}),
+      ...(plan.batchSize !== undefined ? { batchSize: plan.batchSize } : {}),
     });
     const decision = comparison.population.result.decision;
     if (decision !== 'undecided') {

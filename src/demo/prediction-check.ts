@@ -12,7 +12,7 @@ export interface PredictionCheck {
   measuredHighUs: number;
   /** |predicted − measured| ≤ 25% of |measured|. */
   within25Pct: boolean;
-  /** The prediction lies inside the measurement's interval. */
+  /** The prediction lies inside the measurement's interval (a bounded one: ±∞ checks nothing). */
   insideInterval: boolean;
   agrees: boolean;
   /** predicted / measured (NaN when nothing was measured). */
@@ -23,7 +23,9 @@ export const AGREEMENT_TOLERANCE = 0.25;
 
 export function checkPrediction(predictedUs: number, measured: { savingUs: number; savingLowUs: number; savingHighUs: number }): PredictionCheck {
   const within25Pct = Math.abs(predictedUs - measured.savingUs) <= AGREEMENT_TOLERANCE * Math.abs(measured.savingUs);
-  const insideInterval = predictedUs >= measured.savingLowUs && predictedUs <= measured.savingHighUs;
+  // An interval unbounded on either side contains every prediction: that is no check, so it never counts as one.
+  const bounded = Number.isFinite(measured.savingLowUs) && Number.isFinite(measured.savingHighUs);
+  const insideInterval = bounded && predictedUs >= measured.savingLowUs && predictedUs <= measured.savingHighUs;
   return {
     predictedUs,
     measuredUs: measured.savingUs,

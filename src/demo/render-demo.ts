@@ -28,7 +28,7 @@ export function renderDemoTable(result: DemoResult): string {
       String(round.round),
       `${round.fix} (${round.finding.detector} @ ${round.finding.where.service})`,
       `${round.population.names.join(' + ')} (${(round.population.trafficShare * 100).toFixed(0)}%)`,
-      `p${round.percentile.percentile}`,
+      `p${round.percentile.percentile}${population?.method === 'paired' ? ' paired' : ''}`,
       signedUs(round.predictedUs),
       `${measured}${agreement}`,
       population ? `${percent(population.result.change)} ${round.verdict}` : round.verdict,

@@ -70,7 +70,7 @@ test('no change: the loop measures to the cap and does not call it improved', as
 
 test('invalid blocks drop their pair and keep the reason; the time budget ends a round', async () => {
   const result = await measureInterleaved({ ...plan, maxPairs: 2 }, simulatedLab(3, 1, new Set(['B1'])));
-  assert.deepEqual(result.blocks.map((block) => `${block.arm}${block.pair}${block.valid ? '' : '!'}`), ['A1', 'B1!', 'A2', 'B2', 'A3', 'B3']);
+  assert.deepEqual(result.blocks.map((block) => `${block.arm}${block.pair}${block.valid ? '' : '!'}`), ['A1', 'B1!', 'B2', 'A2', 'A3', 'B3']);
   assert.equal(result.validPairs, 2);
   assert.equal(result.comparison?.population.result.base.n, 60);
   assert.deepEqual(result.blocks[1]?.reasons, ['the generator fell behind its own schedule']);
@@ -78,6 +78,8 @@ test('invalid blocks drop their pair and keep the reason; the time budget ends a
   const budgeted = await measureInterleaved({ ...plan, mayContinue: () => ++pairs < 2 }, simulatedLab(4, 1));
   assert.equal(budgeted.validPairs, 2);
   assert.equal(budgeted.stoppedBecause, 'time budget: stopped after 2 pairs');
+  const starved = await measureInterleaved({ ...plan, mayContinue: () => false }, simulatedLab(8, 1, new Set(['A1'])));
+  assert.equal(starved.stoppedBecause, 'time budget: stopped after 0 pairs (1 invalid block: the generator fell behind its own schedule)');
   const allInvalid = await measureInterleaved({ ...plan, maxPairs: 1 }, simulatedLab(5, 0.5, new Set(['A1', 'A2', 'A3'])));
   assert.equal(allInvalid.comparison, undefined);
   assert.equal(allInvalid.validPairs, 0);
@@ -133,6 +135,9 @@ test('prediction check: within 25% or inside the interval', () => {
   );
   const inside = checkPrediction(14_000, { savingUs: 10_000, savingLowUs: 2_000, savingHighUs: 30_000 });
   assert.deepEqual([inside.insideInterval, inside.agrees, inside.ratio], [true, true, 1.4]);
+  // An interval still unbounded (too few samples) contains everything: no agreement from it.
+  const unbounded = checkPrediction(40_000, { savingUs: 10_000, savingLowUs: Number.NEGATIVE_INFINITY, savingHighUs: Number.POSITIVE_INFINITY });
+  assert.deepEqual([unbounded.insideInterval, unbounded.agrees], [false, false]);
   const miss = checkPrediction(40_000, { savingUs: 10_000, savingLowUs: 8_000, savingHighUs: 12_000 });
   assert.deepEqual([miss.within25Pct, miss.insideInterval, miss.agrees], [false, false, false]);
 });
@@ -233,4 +238,21 @@ test('what remains: not found, not worth a round, or not reached', () => {
   // A slow statement that is not one of the unindexed lookups is not the index problem.
   assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT 1 FROM order_lines l WHERE l.id = $1' } } }), new Set()), undefined);
   assert.equal(fixForFinding(finding({ detector: 'slow-query', evidence: { counts: {}, exampleTraceIds: [], exampleSpanIds: [], details: { statement: 'SELECT id FROM order_lines WHERE order_id = $1 ORDER BY id' } } }), new Set()), 'index');
+});
+
+test('paired rounds: twins matched by name and intended start, judged two by two; the table says "p50 paired"', async () => {
+  const result = await measureInterleaved({ ...plan, paired: true, batchSize: 2 }, simulatedLab(6, 0.6));
+  const population = result.comparison?.population;
+  assert.equal(population?.method, 'paired');
+  assert.equal(result.comparison?.mix.method, 'paired');
+  // 30 views per block, all with a twin; 15 observations of two per pair.
+  assert.equal(population?.matched, 30 * result.validPairs);
+  assert.equal(population?.result.decision, 'improved');
+  assert.equal(result.stoppedBecause, `decided (improved) after ${result.validPairs} pair${result.validPairs === 1 ? '' : 's'}`);
+  assert.ok(result.validPairs <= 2, `pairs ${result.validPairs}`);
+  assert.ok((population?.result.change ?? 0) < -0.25 && (population?.result.change ?? 0) > -0.55, `change ${population?.result.change}`);
+  // No change: never improved, measured to the cap.
+  const same = await measureInterleaved({ ...plan, paired: true, batchSize: 2 }, simulatedLab(7, 1));
+  assert.notEqual(same.comparison?.population.result.decision, 'improved');
+  assert.equal(same.validPairs, 4);
 });

@@ -16,12 +16,13 @@ function fraction(value: string | undefined, flag: string, fallback: number, all
   return parsed;
 }
 
-const usage = `usage: perfloop demo [--rounds 8] [--rate 16] [--duration 5s] [--warmup 1s] [--block 3s] [--max-pairs 4]
+const usage = `usage: perfloop demo [--rounds 8] [--rate 16] [--duration 5s] [--warmup 1s] [--block 3s] [--max-pairs 6]
                      [--time-budget 160s] [--alpha 0.05] [--min-effect 0.03] [--min-saving 0] [--out-dir DIR]
 
 Starts the lab with all eight classic problems on, runs a traced baseline, takes the top finding and validates
-its fix on the requests it acts on: interleaved unfixed/fixed blocks (ABAB…, --block each) on the live lab until
-an always-valid sequential test decides or --max-pairs; repeats until no fixable finding remains, the round
+its fix on the requests it acts on: interleaved unfixed/fixed blocks (AB BA AB…, --block each, both blocks of a
+pair replaying one schedule so each request has a twin) on the live lab until an always-valid sequential test of
+the median per-request change decides or --max-pairs; repeats until no fixable finding remains, the round
 limit or the time budget (lab start included). --min-saving S skips findings predicted to save < S of p99
 (default 0: every finding the lab can fix gets a round).
 Writes every run file and an HTML report to --out-dir (default .perfloop/demo-<time>).
@@ -59,7 +60,7 @@ export const demoCommand: Command = {
       minSavingShare: fraction(values['min-saving'], '--min-saving', 0, true),
       blockMs: parseDurationMs(values.block ?? '3s', '--block'),
       blockWarmupMs: parseDurationMs(values['block-warmup'] ?? '500ms', '--block-warmup'),
-      maxPairs: positiveInteger(values['max-pairs'], '--max-pairs', 4),
+      maxPairs: positiveInteger(values['max-pairs'], '--max-pairs', 6),
       timeBudgetMs: parseDurationMs(values['time-budget'] ?? '160s', '--time-budget'),
       alpha: fraction(values.alpha, '--alpha', 0.05),
       minEffect: fraction(values['min-effect'], '--min-effect', 0.03),

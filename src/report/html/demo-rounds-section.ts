@@ -43,8 +43,10 @@ function verdictCell(verdict: string, arm: ArmComparison | undefined): string {
   const { result } = arm;
   return (
     `<td><span class="${VERDICT_CLASS[verdict] ?? 'same'}">${escapeHtml(verdict)}</span><br>` +
-    `<small class="meta">p${result.percentile} ${escapeHtml(formatUs(result.base.estimate))} → ${escapeHtml(formatUs(result.candidate.estimate))} (${escapeHtml(percent(result.change))}; ` +
-    `${Math.round((1 - result.alpha) * 100)}% always-valid ${escapeHtml(percent(result.ciLow))} … ${escapeHtml(percent(result.ciHigh))}); n ${result.base.n} / ${result.candidate.n}</small></td>`
+    `<small class="meta">p${result.percentile} ${escapeHtml(formatUs(result.base.estimate))} → ${escapeHtml(formatUs(result.candidate.estimate))} (${escapeHtml(percent(result.change))}` +
+    `${arm.method === 'paired' ? ' median per-request change' : ''}; ` +
+    `${Math.round((1 - result.alpha) * 100)}% always-valid ${escapeHtml(percent(result.ciLow))} … ${escapeHtml(percent(result.ciHigh))}); ` +
+    `${arm.method === 'paired' ? `${arm.matched ?? result.base.n} twins measured in both arms` : `n ${result.base.n} / ${result.candidate.n}`}</small></td>`
   );
 }
 
