@@ -28,12 +28,12 @@ async function main(): Promise<void> {
     const out = join(tmpdir(), `perfloop-tail-${process.pid}.json`);
     console.log(`generator tail: nginx on core 1, generators on core 0, ${rate} req/s for ${seconds}s`);
     for (let round = 1; round <= 2; round++) {
-      for (const dispatch of ['precise', 'timer']) {
-        pinned(0, process.execPath, [PERFLOOP_CLI, 'run', nginx.url, '--rate', String(rate), '--duration', `${seconds}s`, '--warmup', '1s', '--dispatch', dispatch, '--quiet', '--out', out]);
+      for (const [dispatch, priority] of [['precise', 'raised'], ['precise', 'realtime'], ['timer', 'raised']] as const) {
+        pinned(0, process.execPath, [PERFLOOP_CLI, 'run', nginx.url, '--rate', String(rate), '--duration', `${seconds}s`, '--warmup', '1s', '--dispatch', dispatch, '--priority', priority, '--quiet', '--out', out]);
         const run = JSON.parse(readFileSync(out, 'utf8')) as RunSlice;
         const { latency, serviceTime } = run.summary.total;
         console.log(
-          `  perfloop (${dispatch.padEnd(7)}) p50 ${ms(latency.p50Us)}  p99 ${ms(latency.p99Us)}  p99.9 ${ms(latency.p999Us)}  p99.99 ${ms(latency.p9999Us)}  max ${ms(latency.maxUs)} | service p50 ${ms(serviceTime.p50Us)} p99.9 ${ms(serviceTime.p999Us)} | lag p50 ${ms(run.health.generatorShareUs?.['p50'] ?? 0)} max ${ms(run.health.lagMaxUs)} | GC max ${ms(run.health.gcPauseMaxUs ?? 0)} | ${run.health.valid ? 'valid' : 'INVALID'}${run.health.untrustworthy?.length ? ` (untrustworthy: ${run.health.untrustworthy.join(' ')})` : ''}`,
+          `  perfloop (${dispatch.padEnd(7)} ${priority.padEnd(8)}) p50 ${ms(latency.p50Us)}  p99 ${ms(latency.p99Us)}  p99.9 ${ms(latency.p999Us)}  p99.99 ${ms(latency.p9999Us)}  max ${ms(latency.maxUs)} | service p50 ${ms(serviceTime.p50Us)} p99.9 ${ms(serviceTime.p999Us)} | lag p50 ${ms(run.health.generatorShareUs?.['p50'] ?? 0)} max ${ms(run.health.lagMaxUs)} | GC max ${ms(run.health.gcPauseMaxUs ?? 0)} | ${run.health.valid ? 'valid' : 'INVALID'}${run.health.untrustworthy?.length ? ` (untrustworthy: ${run.health.untrustworthy.join(' ')})` : ''}`,
         );
       }
       const acOut = pinned(0, process.execPath, [autocannon, '-c', '16', '-R', String(rate), '-d', String(seconds), '--json', nginx.url]);

@@ -73,6 +73,8 @@ export const healthSchema = z.object({
   /** Garbage-collection pauses of the generator threads. */
   gcPauseMaxUs: z.number().nonnegative().optional(),
   gcTotalMs: z.number().nonnegative().optional(),
+  /** Scheduling priority of the generator threads (the lowest any of them got): realtime, raised or normal. */
+  generatorPriority: z.enum(['realtime', 'raised', 'normal']).optional(),
 });
 export type Health = z.infer<typeof healthSchema>;
 

@@ -9,6 +9,7 @@ import type { Health, Interval } from '../core/run-file.js';
 import { aggregateIntervals, measuredIntervals, scheduleLagOf } from '../core/run-aggregate.js';
 import type { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
+import { GENERATOR_PRIORITIES, type GeneratorPriority } from './generator-priority.js';
 import { MAX_WAITING_REQUESTS, type ScheduleCut } from './segment-runner.js';
 
 export interface HealthThresholds {
@@ -42,6 +43,8 @@ export interface HealthInputs {
   /** Garbage-collection pauses of the generator threads (µs). */
   gcPauses?: LatencyHistogram;
   gcTotalMs?: number;
+  /** The scheduling priority each generator thread got. */
+  priorities?: readonly GeneratorPriority[];
 }
 
 export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): Health {
@@ -107,5 +110,11 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
     inFlightAtEnd: inputs.inFlightAtEnd,
     ...(latency.count > 0 ? { generatorShareUs, untrustworthy } : {}),
     ...(gcPauseMaxUs !== undefined ? { gcPauseMaxUs, gcTotalMs: inputs.gcTotalMs ?? 0 } : {}),
+    ...(inputs.priorities?.length ? { generatorPriority: lowestPriority(inputs.priorities) } : {}),
   };
+}
+
+/** The weakest priority any generator thread got: what the run's timing can be trusted to have had. */
+function lowestPriority(priorities: readonly GeneratorPriority[]): GeneratorPriority {
+  return priorities.reduce((lowest, priority) => (GENERATOR_PRIORITIES.indexOf(priority) > GENERATOR_PRIORITIES.indexOf(lowest) ? priority : lowest));
 }

@@ -3,11 +3,11 @@
  * the main thread. This thread does nothing else — no receiver, no analysis, no encoding, no file I/O —
  * and watches its own garbage-collection pauses, which the self-check sets beside the percentiles.
  */
-import { setPriority } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PreciseClock, systemClock, type Clock } from '../core/clock.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
+import { prioritizeGeneratorThread } from './generator-priority.js';
 import { transferablesOf } from './raw-interval.js';
 import type { RequestSender } from './request-sender.js';
 import { runSegment } from './segment-runner.js';
@@ -17,18 +17,8 @@ import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.j
 
 const task = workerData as WorkerTask;
 
-/**
- * The generator needs little CPU but needs it on time (a late send is measured as latency), and on a shared
- * machine it competes with everything else — often the target itself. So this thread (pid 0: the calling
- * thread, on Linux) asks for a higher scheduling priority; without the privilege it stays as it is, and its
- * schedule lag says what that cost.
- */
-const GENERATOR_NICENESS = -5;
-try {
-  setPriority(GENERATOR_NICENESS);
-} catch {
-  // Not permitted (no CAP_SYS_NICE): the self-check still measures the generator's lag.
-}
+// Asked for before anything else, so the thread's set-up runs at the priority its schedule will.
+const priority = prioritizeGeneratorThread(task.priority);
 const port = parentPort;
 if (!port) throw new Error('load-worker must run in a worker thread');
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
@@ -72,7 +62,7 @@ function run(startEpochMs: number): void {
         gcTotalMs += entry.duration;
       }
       gcObserver.disconnect();
-      const stalls = { gcPauses: gcPauses.toSparse(), gcTotalMs };
+      const stalls = { gcPauses: gcPauses.toSparse(), gcTotalMs, priority };
       post({ type: 'done', result, stalls }, [stalls.gcPauses.buffer as ArrayBuffer]);
     })
     .catch((error: unknown) => post({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));

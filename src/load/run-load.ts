@@ -4,6 +4,7 @@
  * their raw intervals, so a receiver, analysis or progress display here never delays a request.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { summarizeIntervals } from '../core/run-aggregate.js';
 import { RUN_FILE_FORMAT, RUN_FILE_VERSION, type Interval, type RunFile, type TraceSample } from '../core/run-file.js';
@@ -11,6 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { WHOLE, type Segment } from './arrival-schedule.js';
 import { describeEnvironment } from './environment.js';
+import type { GeneratorPriority } from './generator-priority.js';
 import { assessHealth } from './health.js';
 import { IntervalGrid } from './interval-plan.js';
 import { IntervalAssembler } from './raw-interval.js';
@@ -42,6 +44,8 @@ export interface RunLoadOptions {
   transport?: TransportKind;
   /** Precise dispatch: how long before each due time the generator stops sleeping and spins (µs, default 1500; 0: timers only). */
   spinWindowUs?: number;
+  /** Scheduling priority the generator threads ask for (default raised; see generator-priority.ts). */
+  priority?: GeneratorPriority;
   /** Test seams: run in this thread on this clock and sender (one generator). */
   clock?: Clock;
   sender?: RequestSender;
@@ -98,6 +102,8 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
       samplesCap: Math.ceil(samplesCap / workers),
       transport: options.transport ?? 'socket',
       spinWindowUs: options.spinWindowUs ?? DEFAULT_SPIN_WINDOW_US,
+      // Real-time threads that share a core take turns in 100 ms slices: only with a core each.
+      priority: options.priority === 'realtime' && workers > availableParallelism() ? 'raised' : (options.priority ?? 'raised'),
     });
     outcome = await runInWorkers(Array.from({ length: workers }, (_, worker) => task(worker)), assembler, options);
   }
@@ -113,7 +119,7 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     inFlightAtEnd: outcome.results.reduce((sum, result) => sum + result.inFlightAtEnd, 0),
     interrupted,
     scheduleCut: outcome.results.find((result) => result.scheduleCut)?.scheduleCut,
-    ...(inThread ? {} : { gcPauses, gcTotalMs: outcome.stalls.reduce((sum, stalls) => sum + stalls.gcTotalMs, 0) }),
+    ...(inThread ? {} : { gcPauses, gcTotalMs: outcome.stalls.reduce((sum, stalls) => sum + stalls.gcTotalMs, 0), priorities: outcome.stalls.map((stalls) => stalls.priority) }),
   });
   return {
     format: RUN_FILE_FORMAT,

@@ -1,5 +1,6 @@
 /** Messages between the run's main thread and its generator threads. */
 import type { Segment } from './arrival-schedule.js';
+import type { GeneratorPriority } from './generator-priority.js';
 import type { RawInterval } from './raw-interval.js';
 import type { Scenario } from './scenario.js';
 import type { SegmentResult } from './segment-runner.js';
@@ -15,6 +16,8 @@ export interface WorkerTask {
   transport: TransportKind;
   /** Precise dispatch: spin this long before each due time (0: timers only). */
   spinWindowUs: number;
+  /** The scheduling priority to ask for (generator-priority.ts). */
+  priority: GeneratorPriority;
 }
 
 /** What the generator thread knows about its own stalls. */
@@ -22,6 +25,8 @@ export interface GeneratorStalls {
   /** Garbage-collection pauses of the generator thread (`LatencyHistogram.toSparse()` form, µs). */
   gcPauses: Float64Array;
   gcTotalMs: number;
+  /** The scheduling priority the thread got. */
+  priority: GeneratorPriority;
 }
 
 export type WorkerMessage =

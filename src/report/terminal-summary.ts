@@ -66,8 +66,9 @@ export function renderRunSummary(run: RunFile, runPath?: string): string {
   if (statuses.length > 0 || errors.length > 0) lines.push(`  statuses: ${statuses.join(' ') || '-'}   errors: ${errors.join(' ') || 'none'}`);
 
   const gc = health.gcPauseMaxUs !== undefined ? `, GC pauses max ${formatUs(health.gcPauseMaxUs)} (${(health.gcTotalMs ?? 0).toFixed(0)} ms in all)` : '';
+  const priority = health.generatorPriority ? `, priority ${health.generatorPriority}` : '';
   lines.push(
-    `  generator: schedule lag p99 ${formatUs(health.lagP99Us)}, max ${formatUs(health.lagMaxUs)}${gc}, busy ${health.generatorCpuPct.toFixed(0)}% — ${health.valid ? 'VALID: the generator kept its schedule' : 'INVALID'}`,
+    `  generator: schedule lag p99 ${formatUs(health.lagP99Us)}, max ${formatUs(health.lagMaxUs)}${gc}${priority}, busy ${health.generatorCpuPct.toFixed(0)}% — ${health.valid ? 'VALID: the generator kept its schedule' : 'INVALID'}`,
   );
   for (const reason of health.reasons) lines.push(`  ${health.valid ? 'note' : '!!'}: ${reason}`);
   if (!health.valid) lines.push('  !! These numbers measure the load generator, not the target. Do not use them as results.');

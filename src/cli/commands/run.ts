@@ -13,6 +13,7 @@ import { DEFAULT_SPIN_WINDOW_US, runLoad } from '../../load/run-load.js';
 import { segmentFromEnvironment } from '../../load/segment-auto.js';
 import { checkStartAt, formatSeconds, parseStartAt, waitUntil, wallClockMs } from '../../load/start-at.js';
 import type { TransportKind } from '../../load/worker-protocol.js';
+import { GENERATOR_PRIORITIES, type GeneratorPriority } from '../../load/generator-priority.js';
 import { scenarioFromUrl } from '../../load/scenario-from-flags.js';
 import type { Scenario } from '../../load/scenario.js';
 import { writeReport } from '../../report/html-report-writer.js';
@@ -53,6 +54,9 @@ generator:
   --transport T        socket (default: a lean HTTP/1.1 client on net/tls sockets) or undici
   --dispatch D         precise (default: wake on time to the microsecond, spinning up to 1.5 ms
                        before each due time) or timer (millisecond timers: less CPU, ~1 ms late)
+  --priority P         raised (default: nice -5), realtime (the generator thread preempts ordinary
+                       work when it wakes: SCHED_RR 1; only with a core per worker) or normal; needs
+                       root or CAP_SYS_NICE, falls back as far as permitted; the run file says what it got
 signals and profiles (collected on this thread, joined to the run's intervals; see README "Signals"):
   --scrape NAME=URL    scrape a Prometheus/OpenMetrics endpoint every interval (repeatable)
   --watch NAME=SPEC    sample a process or cgroup every interval: pid:N, port:N (the listening process),
@@ -102,6 +106,7 @@ const options = {
   workers: { type: 'string' },
   transport: { type: 'string' },
   dispatch: { type: 'string' },
+  priority: { type: 'string' },
   segment: { type: 'string' },
   'start-at': { type: 'string' },
   out: { type: 'string', short: 'o' },
@@ -206,6 +211,14 @@ interface Interruptions {
 interface GeneratorChoice {
   transport: TransportKind;
   spinWindowUs: number;
+  priority: GeneratorPriority;
+}
+
+function priorityOf(values: RunFlags): GeneratorPriority {
+  const priority = values.priority ?? 'raised';
+  const known = GENERATOR_PRIORITIES.find((candidate) => candidate === priority);
+  if (!known) throw badInput('--priority', `must be ${GENERATOR_PRIORITIES.join(', ')}, got "${priority}"`);
+  return known;
 }
 
 async function runWithProgress(scenario: Scenario, values: RunFlags, generator: GeneratorChoice, signals: Interruptions, segment: Segment | undefined, startAtMs: number | undefined): Promise<RunFile | undefined> {
@@ -264,7 +277,7 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
   const budget = values.budget ? await readBudgetFile(values.budget) : undefined;
   const baseline = values.baseline ? await readRunFile(values.baseline) : undefined;
   checkRunOutputs(values);
-  const generator: GeneratorChoice = { transport: transportOf(values), spinWindowUs: spinWindowOf(values) };
+  const generator: GeneratorChoice = { transport: transportOf(values), spinWindowUs: spinWindowOf(values), priority: priorityOf(values) };
   // The receiver starts before the load so no span of the first requests is missed.
   const receiver = values.traces ? await startRunReceiver(values) : undefined;
   let run: RunFile;
