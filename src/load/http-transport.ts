@@ -7,12 +7,11 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
+import { compileTextTemplate } from './body-template.js';
 import { errorKindOf } from './error-kind.js';
 import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
-import { originPrefix } from './url-template.js';
-
-
+import { originPrefix, templateVarOrder } from './url-template.js';
 
 interface PreparedRequest {
   origin: string;
@@ -20,6 +19,8 @@ interface PreparedRequest {
   method: Dispatcher.HttpMethod;
   headers: string[];
   body?: string;
+  /** A templated body (body-template.ts): rendered per request number. */
+  renderBody?: (requestNumber: number) => string;
   timeoutMs: number;
 }
 
@@ -31,6 +32,8 @@ export class HttpTransport implements RequestSender {
     requests: readonly RequestSpec[],
     private readonly options: TransportOptions,
     private readonly clock: Clock,
+    /** The scenario's seed: templated bodies pick the same values as the URL's placeholders. */
+    seed = 1,
   ) {
     this.prepared = requests.map((request) => {
       // A template's placeholders live in the path: parse the origin from a stand-in.
@@ -43,6 +46,9 @@ export class HttpTransport implements RequestSender {
         method: request.method as Dispatcher.HttpMethod,
         headers,
         ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.body !== undefined && request.bodyTemplate
+          ? { renderBody: compileTextTemplate(request.body, request.vars ?? {}, templateVarOrder(request.url, request.vars ?? {}), seed, request.bodyTemplate, `${request.name}.body`).render }
+          : {}),
         timeoutMs: request.timeoutMs,
       };
     });
@@ -63,7 +69,7 @@ export class HttpTransport implements RequestSender {
   }
 
   /** The timeout bounds the wait for headers and between body chunks, from the moment of sending. */
-  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void {
+  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone, requestNumber = 0): void {
     const request = this.prepared[requestIndex];
     if (!request) throw new RangeError(`no request ${requestIndex}`);
     const clock = this.clock;
@@ -102,7 +108,7 @@ export class HttpTransport implements RequestSender {
           path: path ?? request.path,
           method: request.method,
           headers: [...request.headers, 'traceparent', traceparent],
-          body: request.body ?? null,
+          body: request.renderBody ? request.renderBody(requestNumber) : (request.body ?? null),
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,
           reset: !this.options.keepAlive,

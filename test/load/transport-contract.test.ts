@@ -70,7 +70,7 @@ function sendAll(transport: RequestSender, count: number, requestIndexOf: (n: nu
       transport.send(n, requestIndexOf(n), `00-${'ab'.repeat(16)}-${n.toString(16).padStart(16, '0')}-01`, undefined, (slot, result) => {
         results[slot] = result;
         if (--left === 0) resolve(results);
-      });
+      }, n);
     }
   });
 }
