@@ -34,6 +34,8 @@ const CHANNEL_OPTIONS = {
   'grpc.max_send_message_length': -1,
 };
 
+const REHEARSALS = 500;
+
 const passThrough = (buffer: Buffer): Buffer => buffer;
 
 /** UNAVAILABLE before any connection (refused, unreachable) versus a connection lost under the call. */
@@ -106,8 +108,13 @@ export class GrpcTransport implements RequestSender {
     }
   }
 
-  /** Connects every channel before the schedule (bounded: a target that never answers is not waited for long). */
+  /**
+   * Connects every channel before the schedule (bounded: a target that never answers is not waited for long)
+   * and encodes each templated message a few hundred times, so its first compilations are not charged to
+   * the first requests.
+   */
   async warm(): Promise<void> {
+    for (const call of this.prepared) if (!call.message.constant) for (let n = 0; n < REHEARSALS; n++) call.message.encode(n);
     const deadline = Date.now() + 2000;
     await Promise.all([...this.channels.values()].flat().map((client) => new Promise<void>((resolve) => client.waitForReady(deadline, () => resolve()))));
   }
