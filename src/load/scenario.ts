@@ -123,13 +123,13 @@ const requestInput = z
     timeout: duration.optional(),
     expect: z.union([z.number().int(), z.array(z.number().int())]).optional(),
     weight: z.number().positive('must be > 0').default(1),
-    /** Values for `{name}` placeholders in the URL: a list, or an integer range. */
+    /** Values for `{name}` placeholders in the URL, body or gRPC message: a list, or an integer range (with an optional prefix: `kv/1`, `kv/2`, …). */
     vars: z
       .record(
         z.string(),
         z.union([
           z.array(z.union([z.string(), z.number()])).min(1),
-          z.object({ from: z.number().int(), to: z.number().int() }).strict().refine((range) => range.to >= range.from && range.to - range.from < 1_000_000, 'needs from <= to, at most 1,000,000 values'),
+          z.object({ from: z.number().int(), to: z.number().int(), prefix: z.string().optional() }).strict().refine((range) => range.to >= range.from && range.to - range.from < 1_000_000, 'needs from <= to, at most 1,000,000 values'),
         ]),
       )
       .optional(),
@@ -215,7 +215,7 @@ export function normalizeScenario(input: unknown, source = 'scenario', baseDir =
       ? Object.fromEntries(
           Object.entries(request.vars).map(([name, values]) => [
             name,
-            Array.isArray(values) ? values.map(String) : Array.from({ length: values.to - values.from + 1 }, (_, offset) => String(values.from + offset)),
+            Array.isArray(values) ? values.map(String) : Array.from({ length: values.to - values.from + 1 }, (_, offset) => `${values.prefix ?? ''}${values.from + offset}`),
           ]),
         )
       : undefined;
@@ -339,6 +339,8 @@ function normalizeGrpcRequest(
   }
   if (Object.keys(request.headers).length > 0) throw badInput(`${field}.headers`, 'a gRPC request has its metadata under grpc.metadata');
   const grpcField = `${field}.grpc`;
+  const port = Number(grpc.target.slice(grpc.target.lastIndexOf(':') + 1));
+  if (port < 1 || port > 65535) throw badInput(`${grpcField}.target`, `port must be 1..65535, got ${port}`);
   const proto = isAbsolute(grpc.proto) ? grpc.proto : resolve(baseDir, grpc.proto);
   const method = loadGrpcMethod(proto, grpc.service, grpc.method, grpcField);
   const message = compileMessage(grpc.message, method.requestType, vars ?? {}, templateVarOrder('', vars ?? {}), seed, `${grpcField}.message`);
