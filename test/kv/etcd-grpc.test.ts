@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunFile } from '../../src/core/run-file.js';
 import { aggregateIntervals } from '../../src/core/run-aggregate.js';
 import { arrivals } from '../../src/load/arrival-schedule.js';
@@ -16,24 +15,14 @@ import { generatedValue } from '../../src/load/body-template.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { parseScenarioText, type Scenario } from '../../src/load/scenario.js';
 import { pickValueIndex } from '../../src/load/url-template.js';
+import { KV_SCENARIO_DIR, kvScenarioText } from '../../lab/kv/kv-scenarios.js';
 import { runCli } from '../helpers/cli.js';
 import { etcdInstalled, startEtcdMember, type EtcdMember } from '../helpers/etcd-member.js';
 
-/** lab/kv in the source tree (tests run from dist/). */
-const LAB_KV = fileURLToPath(new URL('../../../lab/kv/', import.meta.url));
-const PROTO = join(LAB_KV, 'etcd-kv.proto');
+const LAB_KV = KV_SCENARIO_DIR;
 const SKIP = 'etcd is not installed (apt-get install etcd-server)';
 
-/** A lab scenario's text pointed at `member`, its proto by absolute path, with one short constant phase. */
-function pointedAt(file: string, member: EtcdMember, ratePerSec: number, duration: string): string {
-  const original = readFileSync(join(LAB_KV, file), 'utf8');
-  const text = original
-    .replaceAll('127.0.0.1:2379', member.target)
-    .replaceAll('proto: etcd-kv.proto', `proto: ${PROTO}`)
-    .replace(/^phases:\n(?: {2}- .*\n)+/m, `phases:\n  - { kind: constant, rate: ${ratePerSec}, duration: ${duration} }\n`);
-  assert.ok(text.includes(member.target) && text.includes(`rate: ${ratePerSec},`), `${file} was not rewritten`);
-  return text;
-}
+const pointedAt = (file: string, member: EtcdMember, ratePerSec: number, duration: string): string => kvScenarioText(file, { target: member.target, ratePerSec, duration });
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
