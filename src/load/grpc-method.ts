@@ -55,6 +55,8 @@ export function loadGrpcMethod(protoPath: string, serviceName: string, methodNam
 type Compiled = { constant: true; value: unknown } | { constant: false; build: (requestNumber: number) => unknown };
 
 interface TemplateContext {
+  /** As for HTTP bodies: strings are templates when the request declares vars, or for `{value:…}`. */
+  templating: boolean;
   vars: Record<string, VarValues>;
   order: readonly string[];
   seed: number;
@@ -91,7 +93,8 @@ function compileScalar(value: unknown, field: protobuf.Field, path: string, cont
     return { constant: true, value: converted };
   }
   if (typeof value !== 'string') throw badInput(path, `expected ${expected}, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`);
-  const template: TextTemplate = hasTemplateTokens(value) ? compileTextTemplate(value, context.vars, context.order, context.seed, 'none', path) : { constant: value, render: () => value, vars: [] };
+  const templated = hasTemplateTokens(value) && (context.templating || value.includes('{value:'));
+  const template: TextTemplate = templated ? compileTextTemplate(value, context.vars, context.order, context.seed, 'none', path) : { constant: value, render: () => value, vars: [] };
   for (const name of template.vars) context.used.add(name);
   if (field.type === 'bytes') {
     // Bytes written as text are its UTF-8 bytes (a key "user-7"), not base64; a generated value is one shared buffer.
@@ -168,8 +171,8 @@ const toBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
  * Checks `template` against the request type and compiles it; `path` is the scenario path of the message
  * (`scenario.yaml: requests.0.grpc.message`). Encoding request 0 is part of the check.
  */
-export function compileMessage(template: Record<string, unknown>, type: protobuf.Type, vars: Record<string, VarValues>, order: readonly string[], seed: number, path: string): CompiledMessage {
-  const context: TemplateContext = { vars, order, seed, used: new Set() };
+export function compileMessage(template: Record<string, unknown>, type: protobuf.Type, vars: Record<string, VarValues> | undefined, order: readonly string[], seed: number, path: string): CompiledMessage {
+  const context: TemplateContext = { templating: vars !== undefined, vars: vars ?? {}, order, seed, used: new Set() };
   const compiled = compileObject(template, type, path, context);
   const encodeObject = (object: unknown): Buffer => toBuffer(type.encode(type.fromObject(object as Record<string, unknown>)).finish());
   let first: Buffer;

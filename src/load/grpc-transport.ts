@@ -76,7 +76,7 @@ export class GrpcTransport implements RequestSender {
         clients: (this.channels.get(grpc.target) ?? []).slice(0, grpc.channels),
         next: 0,
         path: method.path,
-        message: compileMessage(grpc.message, method.requestType, request.vars ?? {}, templateVarOrder('', request.vars ?? {}), seed, `${request.name}.message`),
+        message: compileMessage(grpc.message, method.requestType, request.vars, templateVarOrder('', request.vars ?? {}), seed, `${request.name}.message`),
         metadata,
         timeoutMs: request.timeoutMs,
       };

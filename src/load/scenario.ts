@@ -343,9 +343,10 @@ function normalizeGrpcRequest(
   if (port < 1 || port > 65535) throw badInput(`${grpcField}.target`, `port must be 1..65535, got ${port}`);
   const proto = isAbsolute(grpc.proto) ? grpc.proto : resolve(baseDir, grpc.proto);
   const method = loadGrpcMethod(proto, grpc.service, grpc.method, grpcField);
-  const message = compileMessage(grpc.message, method.requestType, vars ?? {}, templateVarOrder('', vars ?? {}), seed, `${grpcField}.message`);
+  const message = compileMessage(grpc.message, method.requestType, vars, templateVarOrder('', vars ?? {}), seed, `${grpcField}.message`);
   for (const name of Object.keys(vars ?? {})) if (!message.vars.includes(name)) throw badInput(`${field}.vars.${name}`, 'not used in the gRPC message');
-  if (message.encode(0).length > MAX_BODY_BYTES) throw badInput(`${grpcField}.message`, `at most ${formatLimit(MAX_BODY_BYTES)} bytes encoded, got ${formatLimit(message.encode(0).length)}`);
+  const encodedBytes = message.encode(0).length;
+  if (encodedBytes > MAX_BODY_BYTES) throw badInput(`${grpcField}.message`, `at most ${formatLimit(MAX_BODY_BYTES)} bytes encoded, got ${formatLimit(encodedBytes)}`);
   const metadataBytes = Object.entries(grpc.metadata).reduce((sum, [key, value]) => sum + byteLength(key) + byteLength(value) + 4, 0);
   if (metadataBytes > MAX_HEADER_BYTES) throw badInput(`${grpcField}.metadata`, `at most ${formatLimit(MAX_HEADER_BYTES)} bytes of metadata, got ${formatLimit(metadataBytes)}`);
   for (const key of Object.keys(grpc.metadata)) if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin')) throw badInput(`${grpcField}.metadata.${key}`, 'metadata keys are lower-case ASCII (0-9 a-z _ . -), text values only');

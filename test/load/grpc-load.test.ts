@@ -179,7 +179,9 @@ test('gRPC requests are checked up front: every error names its field', () => {
   assert.throws(bad(grpc({ message: { mode: 'MEDIUM' } })), /requests\.0\.grpc\.message\.mode: expected one of FAST, SLOW/);
   assert.throws(bad(grpc({ message: { inner: { tag: 'a' } } })), /requests\.0\.grpc\.message\.inner: expected a list/);
   assert.throws(bad(grpc({ message: { inner: [{ tga: 'a' }] } })), /requests\.0\.grpc\.message\.inner\.0\.tga: no field "tga" in perfloop\.test\.Inner/);
-  assert.throws(bad(grpc({ message: { key: '{id}' } })), /requests\.0\.grpc\.message\.key: no values for placeholder \{id\}/);
+  assert.throws(bad({ ...grpc({ message: { key: '{id}' } }), vars: { other: [1] } }), /requests\.0\.grpc\.message\.key: no values for placeholder \{id\}/);
+  // As in bodies: without vars, braces are text.
+  assert.doesNotThrow(bad(grpc({ message: { key: '{id}', text: '{literal}' } })));
   assert.throws(bad(grpc({ message: { key: '{value:20MiB}' } })), /requests\.0\.grpc\.message\.key: \{value:20MiB\}: a generated value of 1 byte to 16,777,216 bytes/);
   assert.throws(bad(grpc({ metadata: { 'X-Upper': 'a' } })), /requests\.0\.grpc\.metadata\.X-Upper: metadata keys are lower-case/);
   assert.throws(bad({ ...grpc({}), url: 'http://127.0.0.1:1/' }), /requests\.0\.url: a request has either a url or a grpc block/);
