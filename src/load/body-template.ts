@@ -26,7 +26,20 @@ export interface TextTemplate {
   generatedBytes?: number;
   /** Vars the template uses. */
   vars: string[];
+  /**
+   * Set when the template holds a large literal (a generated value): request `requestNumber`'s body as the
+   * shared literal buffers plus its own small pieces, so a 512 KiB value is never copied per request.
+   */
+  renderChunks?: (requestNumber: number) => RenderedChunks;
 }
+
+export interface RenderedChunks {
+  chunks: Buffer[];
+  bytes: number;
+}
+
+/** Literal text from this size on is sent from a shared buffer rather than joined into each request's text. */
+const CHUNKED_LITERAL_BYTES = 16 * 1024;
 
 /** Whether a text uses template syntax (a var placeholder or a generated value). */
 export const hasTemplateTokens = (text: string): boolean => new RegExp(TOKEN.source).test(text);
@@ -106,17 +119,36 @@ export function compileTextTemplate(template: string, vars: Record<string, VarVa
     }
   }
   if (last < template.length) parts.push(template.slice(last));
-  const generatedBytes = tokens === 1 && parts.length === 1 && only !== undefined ? only : undefined;
+  // Adjacent literals (text around a generated value) become one part: fewer joins, fewer chunks.
+  for (let index = parts.length - 1; index > 0; index--) {
+    const [before, part] = [parts[index - 1], parts[index]];
+    if (typeof before === 'string' && typeof part === 'string') parts.splice(index - 1, 2, before + part);
+  }
+  const generatedBytes = tokens === 1 && only !== undefined && parts.length === 1 && parts[0] === generatedValue(only) ? only : undefined;
   if (parts.every((part) => typeof part === 'string')) {
     const constant = parts.join('');
     return { constant, render: () => constant, vars: used, ...(generatedBytes === undefined ? {} : { generatedBytes }) };
   }
+  const valueOf = (part: Exclude<Part, string>, requestNumber: number): string => part.values[pickValueIndex(seed, part.position, requestNumber, part.values.length)] ?? '';
+  const render = (requestNumber: number): string => {
+    let text = '';
+    for (const part of parts) text += typeof part === 'string' ? part : valueOf(part, requestNumber);
+    return text;
+  };
+  if (!parts.some((part) => typeof part === 'string' && part.length >= CHUNKED_LITERAL_BYTES)) return { render, vars: used };
+  const chunkParts = parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part));
   return {
-    render: (requestNumber) => {
-      let text = '';
-      for (const part of parts) text += typeof part === 'string' ? part : (part.values[pickValueIndex(seed, part.position, requestNumber, part.values.length)] ?? '');
-      return text;
-    },
+    render,
     vars: used,
+    renderChunks: (requestNumber) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      for (const part of chunkParts) {
+        const chunk = Buffer.isBuffer(part) ? part : Buffer.from(valueOf(part, requestNumber), 'utf8');
+        chunks.push(chunk);
+        bytes += chunk.length;
+      }
+      return { chunks, bytes };
+    },
   };
 }

@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
-import { compileTextTemplate } from './body-template.js';
+import { compileTextTemplate, type RenderedChunks } from './body-template.js';
 import { errorKindOf } from './error-kind.js';
 import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
@@ -18,10 +18,21 @@ interface PreparedRequest {
   path: string;
   method: Dispatcher.HttpMethod;
   headers: string[];
-  body?: string;
+  body?: string | Buffer;
   /** A templated body (body-template.ts): rendered per request number. */
   renderBody?: (requestNumber: number) => string;
+  /** …or, when it holds a large generated value, its chunks (the value's buffer shared, never copied). */
+  renderChunks?: (requestNumber: number) => RenderedChunks;
   timeoutMs: number;
+}
+
+/** A body as undici takes it: constant text, or a template (a constant one encoded once). */
+function preparedBody(request: RequestSpec, seed: number): Pick<PreparedRequest, 'body' | 'renderBody' | 'renderChunks'> {
+  if (request.body === undefined) return {};
+  if (!request.bodyTemplate) return { body: request.body };
+  const template = compileTextTemplate(request.body, request.vars ?? {}, templateVarOrder(request.url, request.vars ?? {}), seed, request.bodyTemplate, `${request.name}.body`);
+  if (template.constant !== undefined) return { body: Buffer.from(template.constant, 'utf8') };
+  return template.renderChunks ? { renderChunks: template.renderChunks } : { renderBody: template.render };
 }
 
 export class HttpTransport implements RequestSender {
@@ -45,10 +56,7 @@ export class HttpTransport implements RequestSender {
         path: request.url.slice(originPrefix(request.url).length) || '/',
         method: request.method as Dispatcher.HttpMethod,
         headers,
-        ...(request.body === undefined ? {} : { body: request.body }),
-        ...(request.body !== undefined && request.bodyTemplate
-          ? { renderBody: compileTextTemplate(request.body, request.vars ?? {}, templateVarOrder(request.url, request.vars ?? {}), seed, request.bodyTemplate, `${request.name}.body`).render }
-          : {}),
+        ...preparedBody(request, seed),
         timeoutMs: request.timeoutMs,
       };
     });
@@ -101,14 +109,17 @@ export class HttpTransport implements RequestSender {
       onComplete: () => finish(),
       onError: (error) => finish(errorKindOf(error)),
     };
+    // An iterable body with its length declared: undici writes the chunks as they are, with content-length.
+    const chunked = request.renderChunks?.(requestNumber);
     try {
       this.pool(request.origin).dispatch(
         {
           origin: request.origin,
           path: path ?? request.path,
           method: request.method,
-          headers: [...request.headers, 'traceparent', traceparent],
-          body: request.renderBody ? request.renderBody(requestNumber) : (request.body ?? null),
+          headers: chunked ? [...request.headers, 'traceparent', traceparent, 'content-length', String(chunked.bytes)] : [...request.headers, 'traceparent', traceparent],
+          // undici documents Iterable bodies for dispatch (docs/api/Dispatcher.md); its .d.ts does not list them.
+          body: chunked ? (chunked.chunks as unknown as Buffer) : request.renderBody ? request.renderBody(requestNumber) : (request.body ?? null),
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,
           reset: !this.options.keepAlive,

@@ -65,13 +65,30 @@ test('URL and body of one request pick the same value; vars used only in the bod
   assert.throws(bad({ url: 'http://127.0.0.1:1/', method: 'POST', body: '{value:17MiB}' }), /requests\.0\.body: \{value:17MiB\}: a generated value of 1 byte to 16,777,216 bytes/);
 });
 
-test('a run with a templated body: the server receives each request with its own key, agreeing with its path', async () => {
-  const received: { url: string; body: string }[] = [];
+test('a large generated value is sent from one shared buffer: chunks per request, the literal never copied', () => {
+  const template = compileTextTemplate('{"key":"{key|base64}","value":"{value:512KiB|base64}"}', { key: ['a', 'b'] }, ['key'], 1, 'json', 'body');
+  const first = template.renderChunks?.(0);
+  const second = template.renderChunks?.(1);
+  assert.ok(first && second);
+  assert.equal(first.bytes, Buffer.byteLength(template.render(0)));
+  assert.equal(Buffer.concat(first.chunks).toString(), template.render(0));
+  // The chunk holding the value is the same buffer for every request.
+  const largest = (chunks: Buffer[]): Buffer => chunks.reduce((a, b) => (b.length > a.length ? b : a));
+  assert.equal(largest(first.chunks), largest(second.chunks));
+  // `","value":"` + the base64 of 512 KiB + `"}`: the literals around the value are one chunk with it.
+  assert.equal(largest(first.chunks).length, '","value":"'.length + Math.ceil((512 * 1024) / 3) * 4 + '"}'.length);
+  assert.equal(first.chunks.length, 3);
+  // Small templates stay plain text.
+  assert.equal(compileTextTemplate('{"key":"{key}","value":"{value:1KiB}"}', { key: ['a'] }, ['key'], 1, 'json', 'body').renderChunks, undefined);
+});
+
+test('a run with templated bodies: the server receives each request with its own key, agreeing with its path; a 512 KiB value arrives whole with its content-length', async () => {
+  const received: { url: string; body: string; contentLength: string; chunked: boolean }[] = [];
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      received.push({ url: request.url ?? '', body });
+      received.push({ url: request.url ?? '', body, contentLength: request.headers['content-length'] ?? '', chunked: request.headers['transfer-encoding'] !== undefined });
       response.end('ok');
     });
   });
@@ -87,7 +104,9 @@ test('a run with a templated body: the server receives each request with its own
     assert.equal(run.summary.total.count, 50);
     assert.equal(run.summary.total.ok, 50);
     assert.equal(received.length, 50);
-    for (const { url: path, body } of received) {
+    for (const { url: path, body, contentLength, chunked } of received) {
+      assert.equal(Number(contentLength), Buffer.byteLength(body));
+      assert.equal(chunked, false);
       const parsed = JSON.parse(body) as { key: string; value: string };
       assert.equal(`/kv/${fromBase64(parsed.key)}`, path);
       assert.equal(Buffer.from(parsed.value, 'base64').length, 100);
@@ -97,6 +116,20 @@ test('a run with a templated body: the server receives each request with its own
       received.map(({ url: path }) => Number(path.slice('/kv/'.length))).sort((a, b) => a - b),
       Array.from({ length: 50 }, (_, n) => 1 + pickValueIndex(1, 0, n, 1000)).sort((a, b) => a - b),
     );
+    received.length = 0;
+    const large = await runLoad(
+      normalizeScenario({
+        requests: [{ name: 'put-large', method: 'POST', url: `${url}/kv/{key}`, body: { key: '{key|base64}', value: '{value:512KiB|base64}' }, vars: { key: { from: 1, to: 10, prefix: 'big/' } } }],
+        phases: [{ kind: 'constant', rate: 10, duration: '1s' }],
+      }),
+    );
+    assert.deepEqual([large.summary.total.count, large.summary.total.ok, received.length], [10, 10, 10]);
+    for (const { url: path, body, contentLength, chunked } of received) {
+      const parsed = JSON.parse(body) as { key: string; value: string };
+      assert.equal(`/kv/${encodeURIComponent(fromBase64(parsed.key))}`, path);
+      assert.equal(Buffer.from(parsed.value, 'base64').toString('latin1'), generatedValue(512 * 1024));
+      assert.deepEqual([Number(contentLength), chunked], [Buffer.byteLength(body), false]);
+    }
   } finally {
     await new Promise<void>((resolve) => {
       server.closeAllConnections();
