@@ -7,20 +7,32 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/run-file.js';
+import { compileTextTemplate, type RenderedChunks } from './body-template.js';
 import { errorKindOf } from './error-kind.js';
 import type { RequestSender, SendDone, TransportOptions } from './request-sender.js';
 import type { RequestSpec } from './scenario.js';
-import { originPrefix } from './url-template.js';
-
-
+import { originPrefix, templateVarOrder } from './url-template.js';
 
 interface PreparedRequest {
   origin: string;
   path: string;
   method: Dispatcher.HttpMethod;
   headers: string[];
-  body?: string;
+  body?: string | Buffer;
+  /** A templated body (body-template.ts): rendered per request number. */
+  renderBody?: (requestNumber: number) => string;
+  /** …or, when it holds a large generated value, its chunks (the value's buffer shared, never copied). */
+  renderChunks?: (requestNumber: number) => RenderedChunks;
   timeoutMs: number;
+}
+
+/** A body as undici takes it: constant text, or a template (a constant one encoded once). */
+function preparedBody(request: RequestSpec, seed: number): Pick<PreparedRequest, 'body' | 'renderBody' | 'renderChunks'> {
+  if (request.body === undefined) return {};
+  if (!request.bodyTemplate) return { body: request.body };
+  const template = compileTextTemplate(request.body, request.vars ?? {}, templateVarOrder(request.url, request.vars ?? {}), seed, request.bodyTemplate, `${request.name}.body`);
+  if (template.constant !== undefined) return { body: Buffer.from(template.constant, 'utf8') };
+  return template.renderChunks ? { renderChunks: template.renderChunks } : { renderBody: template.render };
 }
 
 export class HttpTransport implements RequestSender {
@@ -31,6 +43,8 @@ export class HttpTransport implements RequestSender {
     requests: readonly RequestSpec[],
     private readonly options: TransportOptions,
     private readonly clock: Clock,
+    /** The scenario's seed: templated bodies pick the same values as the URL's placeholders. */
+    seed = 1,
   ) {
     this.prepared = requests.map((request) => {
       // A template's placeholders live in the path: parse the origin from a stand-in.
@@ -42,7 +56,7 @@ export class HttpTransport implements RequestSender {
         path: request.url.slice(originPrefix(request.url).length) || '/',
         method: request.method as Dispatcher.HttpMethod,
         headers,
-        ...(request.body === undefined ? {} : { body: request.body }),
+        ...preparedBody(request, seed),
         timeoutMs: request.timeoutMs,
       };
     });
@@ -63,7 +77,7 @@ export class HttpTransport implements RequestSender {
   }
 
   /** The timeout bounds the wait for headers and between body chunks, from the moment of sending. */
-  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void {
+  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone, requestNumber = 0): void {
     const request = this.prepared[requestIndex];
     if (!request) throw new RangeError(`no request ${requestIndex}`);
     const clock = this.clock;
@@ -95,14 +109,17 @@ export class HttpTransport implements RequestSender {
       onComplete: () => finish(),
       onError: (error) => finish(errorKindOf(error)),
     };
+    // An iterable body with its length declared: undici writes the chunks as they are, with content-length.
+    const chunked = request.renderChunks?.(requestNumber);
     try {
       this.pool(request.origin).dispatch(
         {
           origin: request.origin,
           path: path ?? request.path,
           method: request.method,
-          headers: [...request.headers, 'traceparent', traceparent],
-          body: request.body ?? null,
+          headers: chunked ? [...request.headers, 'traceparent', traceparent, 'content-length', String(chunked.bytes)] : [...request.headers, 'traceparent', traceparent],
+          // undici documents Iterable bodies for dispatch (docs/api/Dispatcher.md); its .d.ts does not list them.
+          body: chunked ? (chunked.chunks as unknown as Buffer) : request.renderBody ? request.renderBody(requestNumber) : (request.body ?? null),
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,
           reset: !this.options.keepAlive,

@@ -11,7 +11,8 @@ import { prioritizeGeneratorThread } from './generator-priority.js';
 import { transferablesOf } from './raw-interval.js';
 import type { RequestSender } from './request-sender.js';
 import { runSegment } from './segment-runner.js';
-import { rehearseResponseParsing, SocketTransport } from './socket-transport.js';
+import { rehearseResponseParsing } from './socket-transport.js';
+import { senderForScenario } from './routed-sender.js';
 import { traceparentFor } from './trace-context.js';
 import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
@@ -25,9 +26,8 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => por
 const stop = new AbortController();
 const clock: Clock = task.spinWindowUs > 0 ? new PreciseClock(systemClock, task.spinWindowUs) : systemClock;
 const transportOptions = { connections: task.scenario.connections, keepAlive: task.scenario.keepAlive };
-// undici loads only when asked for: its import is a large share of a generator thread's start-up.
-const transport: RequestSender =
-  task.transport === 'undici' ? new (await import('./http-transport.js')).HttpTransport(task.scenario.requests, transportOptions, clock) : new SocketTransport(task.scenario.requests, transportOptions, clock);
+// undici and gRPC load only when needed: their imports are a large share of a generator thread's start-up.
+const transport: RequestSender = await senderForScenario(task.scenario, task.transport, transportOptions, clock);
 
 const gcPauses = LatencyHistogram.empty();
 let gcTotalMs = 0;

@@ -18,6 +18,10 @@ export interface Outcome extends SendResult {
   intendedUs: number;
 }
 
+/** Status keys of gRPC codes (`grpc 14`), built once: the recorder runs on every response. */
+const GRPC_STATUS_KEYS = Array.from({ length: 17 }, (_, code) => `grpc ${code}`);
+const grpcStatusKey = (code: number): string => GRPC_STATUS_KEYS[code] ?? `grpc ${code}`;
+
 export class Recorder {
   private readonly open = new Map<number, IntervalAggregate>();
   private sealedUpTo = 0;
@@ -67,7 +71,11 @@ export class Recorder {
     stats.count++;
     stats.bytesReceived += outcome.bytesReceived;
     let error = outcome.error;
-    if (outcome.status > 0) {
+    if (outcome.grpcStatus !== undefined) {
+      const key = grpcStatusKey(outcome.grpcStatus);
+      stats.statuses[key] = (stats.statuses[key] ?? 0) + 1;
+      if (!error && !expectStatus.includes(outcome.grpcStatus)) error = 'unexpected_status';
+    } else if (outcome.status > 0) {
       stats.statuses[outcome.status] = (stats.statuses[outcome.status] ?? 0) + 1;
       if (!error && !expectStatus.includes(outcome.status)) error = 'unexpected_status';
     }

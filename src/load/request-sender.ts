@@ -15,6 +15,8 @@ export interface SendResult {
   status: number;
   error?: ErrorKind;
   bytesReceived: number;
+  /** The call's gRPC status code (grpc-transport.ts only); counted as status `grpc N`, checked against the expected codes. */
+  grpcStatus?: number;
 }
 
 export interface TransportOptions {
@@ -29,9 +31,10 @@ export type SendDone = (slot: number, result: SendResult) => void;
 export interface RequestSender {
   /**
    * Sends request `requestIndex` of the scenario (to `path` when given: a rendered URL template) with this
-   * `traceparent`; calls `done(slot, result)` exactly once.
+   * `traceparent`; calls `done(slot, result)` exactly once. `requestNumber` picks the values of templated
+   * bodies and messages (transports without templates ignore it).
    */
-  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone): void;
+  send(slot: number, requestIndex: number, traceparent: string, path: string | undefined, done: SendDone, requestNumber: number): void;
   /** Requests handed over but still waiting for a connection (transports that queue them themselves). */
   waiting?(): number;
   /** Opens connections ahead of the schedule so connection set-up is not charged to the first requests. */

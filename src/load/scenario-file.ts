@@ -1,6 +1,7 @@
 /** Scenario files (edge): telling a file target from a URL, and reading one with errors that name it. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { badInput } from '../core/errors.js';
 import { parseScenarioText, type Scenario } from './scenario.js';
 
@@ -14,5 +15,5 @@ export async function readScenarioFile(path: string): Promise<Scenario> {
   } catch {
     throw badInput(path, 'cannot read scenario file');
   }
-  return parseScenarioText(text, path);
+  return parseScenarioText(text, path, dirname(path));
 }

@@ -86,7 +86,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
 
   const pathTemplates = scenario.requests.map((request) => (request.vars ? compilePathTemplate(request.url.slice(originPrefix(request.url).length), request.vars, scenario.seed) : undefined));
   // One outcome object, refilled for each response: the recorder reads it and keeps nothing.
-  const outcome: Outcome = { name: '', intendedUs: 0, sentUs: 0, written: false, endUs: 0, status: 0, bytesReceived: 0 };
+  const outcome: Outcome = { name: '', intendedUs: 0, sentUs: 0, written: false, endUs: 0, status: 0, bytesReceived: 0, grpcStatus: undefined };
 
   const onDone = (slot: number, result: SendResult): void => {
     const requestIndex = slots.requestIndex(slot);
@@ -104,6 +104,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
     outcome.endUs = endUs;
     outcome.status = result.status;
     outcome.bytesReceived = result.bytesReceived;
+    outcome.grpcStatus = result.grpcStatus;
     if (result.error) outcome.error = result.error;
     else delete outcome.error;
     recorder.record(outcome, request.expectStatus);
@@ -134,7 +135,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
     const sampled = options.traceSampleRate > 0 && hashUniform(scenario.seed + 0x7ace, requestNumber) < options.traceSampleRate;
     const slot = slots.take(requestNumber, requestIndex, intendedUs, sampled);
     if (user) waitingUsers.set(slot, user);
-    sender.send(slot, requestIndex, traceparentFor(options.runTraceId, requestNumber, sampled), pathTemplates[requestIndex]?.(requestNumber), onDone);
+    sender.send(slot, requestIndex, traceparentFor(options.runTraceId, requestNumber, sampled), pathTemplates[requestIndex]?.(requestNumber), onDone, requestNumber);
   };
 
   // Behind the schedule by more than this past a phase's end, the generator stops the run rather than send

@@ -18,14 +18,27 @@ export function placeholders(url: string): string[] {
   return [...new Set([...url.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))];
 }
 
-/** Checks that placeholders sit in the path or query only and that each has values (and each var is used). */
-export function checkTemplate(url: string, vars: Record<string, VarValues>, field: string): void {
+/**
+ * Checks that placeholders sit in the path or query only and that each has values. `usedElsewhere` are the
+ * vars a body or gRPC message uses; a var used nowhere is an error (a typo would otherwise go unnoticed).
+ */
+export function checkTemplate(url: string, vars: Record<string, VarValues>, field: string, usedElsewhere: readonly string[] = []): void {
   const names = placeholders(url);
   const originEnd = url.indexOf('/', url.indexOf('//') + 2);
   if (url.slice(0, originEnd === -1 ? url.length : originEnd).includes('{')) throw badInput(`${field}.url`, 'placeholders may only appear in the path or query, not the host');
   for (const name of names) if (!vars[name]?.length) throw badInput(`${field}.vars`, `no values for placeholder {${name}}`);
-  for (const name of Object.keys(vars)) if (!names.includes(name)) throw badInput(`${field}.vars.${name}`, `not used in the URL`);
+  for (const name of Object.keys(vars)) if (!names.includes(name) && !usedElsewhere.includes(name)) throw badInput(`${field}.vars.${name}`, usedElsewhere.length > 0 ? 'not used in the URL or body' : `not used in the URL`);
 }
+
+/**
+ * The order that gives each var its own pick stream: the URL's placeholders first (as they always were, so
+ * URL picks are unchanged), then the request's other vars as declared. A var's position — not where it
+ * appears — decides its value, so `{key}` in the URL and in the body of one request agree.
+ */
+export const templateVarOrder = (url: string, vars: Record<string, VarValues>): string[] => [...new Set([...placeholders(url), ...Object.keys(vars)])];
+
+/** Index of the value of the var at `position` (in `templateVarOrder`) for request `requestNumber`. */
+export const pickValueIndex = (seed: number, position: number, requestNumber: number, count: number): number => Math.floor(hashUniform(seed + 7919 * position, requestNumber) * count);
 
 /** Compiles a path template into a renderer: request number → concrete path. */
 export function compilePathTemplate(pathTemplate: string, vars: Record<string, VarValues>, seed: number): ((requestNumber: number) => string) | undefined {
@@ -40,7 +53,7 @@ export function compilePathTemplate(pathTemplate: string, vars: Record<string, V
       if (index % 2 === 0) path += part;
       else {
         const values = vars[part] ?? [''];
-        const pick = Math.floor(hashUniform(seed + 7919 * names.indexOf(part), requestNumber) * values.length);
+        const pick = pickValueIndex(seed, names.indexOf(part), requestNumber, values.length);
         path += encodeURIComponent(values[pick] ?? '');
       }
     }

@@ -71,7 +71,7 @@ function sendAll(transport: RequestSender, count: number, requestIndexOf: (n: nu
         // Copied: a transport may refill the same result object for its next response.
         results[slot] = { ...result };
         if (--left === 0) resolve(results);
-      });
+      }, n);
     }
   });
 }

@@ -52,6 +52,7 @@ traces:
 generator:
   --workers N          generator threads (default 1); the schedule always runs in threads of its own
   --transport T        socket (default: a lean HTTP/1.1 client on net/tls sockets) or undici
+                       (a scenario's grpc requests use @grpc/grpc-js; templated bodies use undici)
   --dispatch D         precise (default: wake on time to the microsecond, spinning up to 1.5 ms
                        before each due time) or timer (millisecond timers: less CPU, ~1 ms late)
   --priority P         raised (default: nice -5), realtime (the generator thread preempts ordinary
