@@ -228,12 +228,13 @@ export const storedProfileSchema = z.object({
   name: z.string(),
   /** `http://…/debug/pprof` or `inspector://host:port`. */
   source: z.string(),
-  kind: z.literal('cpu'),
+  /** `cpu`: CPU time per call path; `heap`: bytes allocated per call path during the window (sampled). */
+  kind: z.enum(['cpu', 'heap']),
   /** Collection window, ms since the run's start. */
   startMs: z.number(),
   durationMs: z.number().nonnegative(),
-  /** Unit of `self`: CPU nanoseconds. */
-  unit: z.literal('ns'),
+  /** Unit of `self`: CPU nanoseconds (cpu) or bytes (heap). */
+  unit: z.enum(['ns', 'bytes']),
   frames: z.array(profileFrameSchema),
   nodes: z.array(profileNodeSchema),
   /** Nodes merged into their parent because the tree was over the cap. */
