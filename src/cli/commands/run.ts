@@ -57,7 +57,7 @@ signals and profiles (collected on this thread, joined to the run's intervals; s
   --scrape NAME=URL    scrape a Prometheus/OpenMetrics endpoint every interval (repeatable)
   --watch NAME=SPEC    sample a process or cgroup every interval: pid:N, port:N (the listening process),
                        cgroup:PATH (v1 or v2); CPU, RSS, context switches, throttling, disk I/O (repeatable)
-  --profile NAME=URL   CPU profile for the run: http://host:port/debug/pprof (Go) or inspector://host:port
+  --profile NAME=URL   CPU and heap profiles for the run: http://host:port/debug/pprof (Go) or inspector://host:port
                        (Node started with --inspect) (repeatable)
 run:
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
