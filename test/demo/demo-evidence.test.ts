@@ -25,7 +25,13 @@ test('demo evidence: lab services watched and scraped, orders and gateway profil
     assert.equal(services.length, 5);
     const sources = run.signals?.sources ?? [];
     assert.deepEqual(sources.map((source) => source.name).sort(), [...services, ...services.map((name) => `${name}-process`)].sort());
-    for (const source of sources) assert.equal(Object.values(source.failures).reduce((a, b) => a + b, 0), 0, `${source.name}: ${JSON.stringify(source.failures)} ${source.firstError ?? ''}`);
+    // No reading failed; a tick skipped while the previous reading was pending (`slow`) is the collector
+    // keeping its pace on a loaded machine, not a failure, but readings must be there (5 s at 1 s: ≥ 3 of about 7).
+    for (const source of sources) {
+      const failed = Object.entries(source.failures).filter(([reason]) => reason !== 'slow');
+      assert.deepEqual(failed, [], `${source.name}: ${source.firstError ?? ''}`);
+      assert.ok(source.attempts >= 3, `${source.name}: ${JSON.stringify(source)}`);
+    }
     const series = run.signals?.series ?? [];
     for (const name of services) {
       assert.ok(series.some((item) => item.source === `${name}-process` && item.metric === 'process_cpu_user_seconds_total'), `${name} CPU`);
