@@ -1,7 +1,8 @@
 /**
  * Builds and starts one lab service: database, cache, counters, the service's routes and the shared
- * admin routes (GET /health, GET /admin/stats, GET|POST /admin/fixes, service-specific /admin/...).
+ * admin routes (GET /health, GET /admin/stats, GET|POST /admin/fixes, POST /admin/inspector, service-specific /admin/...).
  */
+import inspector from 'node:inspector';
 import type { FixName } from '../src/lab-control/lab-problems.js';
 import { parseFixList } from '../src/lab-control/lab-problems.js';
 import { closeClientAgent, createJsonServer, HttpError, listen, type LabRequest, type LabReply } from './http-kit.js';
@@ -67,6 +68,12 @@ export async function runService(config: ServiceConfig): Promise<RunningService>
       for (const name of next) fixes.add(name);
       await service.onFixesChanged?.(previous);
       return { status: 200, body: { fixes: [...fixes].sort() } };
+    }
+    if (action === 'inspector' && request.method === 'POST') {
+      // Opens this service's inspector on a free loopback port, so perfloop can profile it (CPU and heap)
+      // without the service having been started with --inspect.
+      if (inspector.url() === undefined) inspector.open(0, '127.0.0.1', false);
+      return { status: 200, body: { url: inspector.url() } };
     }
     return service.adminRoute?.(request);
   }

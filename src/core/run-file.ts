@@ -183,7 +183,11 @@ export const signalSourceSchema = z.object({
 export type SignalSource = z.infer<typeof signalSourceSchema>;
 
 export const signalFindingSchema = z.object({
-  kind: z.enum(['cpu-saturation', 'cpu-throttling', 'gc-pressure', 'event-loop-delay', 'disk-sync', 'peer-round-trip', 'outside-handler', 'heap-growth']),
+  /**
+   * The detector's finding kind: cpu-saturation, cpu-throttling, gc-pressure, event-loop-delay, disk-sync,
+   * peer-round-trip, outside-handler, heap-growth — and those of detectors added later (src/signals/all-signal-detectors.ts).
+   */
+  kind: z.string(),
   source: z.string(),
   /** The resource in words, e.g. `CPU of api-proc (pid 42)`. */
   resource: z.string(),
@@ -192,6 +196,14 @@ export const signalFindingSchema = z.object({
   correlation: z.number().nullable(),
   /** r² when r > 0: the share of the client p99's variation over intervals the signal accounts for. */
   explainedShare: z.number().min(0).max(1),
+  /**
+   * explainedShare × how far the client p99 rose above its best measured interval on average, µs: the p99 the
+   * resource accounts for, on the scale of the trace findings' predicted p99 saving (absent in older files).
+   */
+  explainedP99Us: z.number().nonnegative().optional(),
+  /** Soak findings: the least-squares growth, bytes per minute, and the linear fit's r². */
+  slopeBytesPerMin: z.number().optional(),
+  fitR2: z.number().optional(),
   fix: z.string(),
   tradeOff: z.string(),
 });
@@ -218,12 +230,13 @@ export const storedProfileSchema = z.object({
   name: z.string(),
   /** `http://…/debug/pprof` or `inspector://host:port`. */
   source: z.string(),
-  kind: z.literal('cpu'),
+  /** `cpu`: CPU time per call path; `heap`: bytes allocated per call path during the window (sampled). */
+  kind: z.enum(['cpu', 'heap']),
   /** Collection window, ms since the run's start. */
   startMs: z.number(),
   durationMs: z.number().nonnegative(),
-  /** Unit of `self`: CPU nanoseconds. */
-  unit: z.literal('ns'),
+  /** Unit of `self`: CPU nanoseconds (cpu) or bytes (heap). */
+  unit: z.enum(['ns', 'bytes']),
   frames: z.array(profileFrameSchema),
   nodes: z.array(profileNodeSchema),
   /** Nodes merged into their parent because the tree was over the cap. */

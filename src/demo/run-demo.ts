@@ -22,6 +22,7 @@ import type { Span } from '../trace/span.js';
 import type { TraceAnalysis } from '../trace/trace-analysis.js';
 import { affectedPopulation, type AffectedPopulation } from './affected-population.js';
 import { DEMO_MIX, demoScenario, type DemoLoad } from './demo-scenario.js';
+import { withDemoEvidence } from './demo-evidence.js';
 import { measureInterleaved, type BlockRecord } from './interleaved-round.js';
 import { checkPrediction, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
 
@@ -226,7 +227,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
 
     const tracedRun = async (name: string, load: DemoLoad): Promise<{ run: RunFile; path: string }> => {
-      const run = await runLoad(demoScenario(liveLab.gatewayUrl, { ...load, mix: DEMO_MIX }), { traceSampleRate: 1 });
+      const scenario = demoScenario(liveLab.gatewayUrl, { ...load, mix: DEMO_MIX });
+      const measure = (): Promise<RunFile> => runLoad(scenario, { traceSampleRate: 1 });
+      // The baseline (all problems on) also carries the lab's signals and the CPU-bound services' profiles.
+      const run = name === 'round-0-baseline' ? await withDemoEvidence(liveLab, scenario, measure, log) : await measure();
       const path = join(options.outDir, `${name}.json`);
       await writeRunFile(path, run);
       return { run, path };

@@ -1,6 +1,6 @@
 /**
- * One profile model for every source (V8 CPU profiles, Go/pprof): a call tree whose nodes carry self CPU time
- * in ns, with a frame table. It is what the run file stores (`StoredProfile`), what the flame graph draws and
+ * One profile model for every source (V8 CPU and sampling heap profiles, Go/pprof): a call tree whose nodes
+ * carry a self value — CPU time in ns, or bytes allocated for heap profiles — with a frame table. It is what the run file stores (`StoredProfile`), what the flame graph draws and
  * what `perfloop profile analyze` ranks. Built from stacks (root → leaf) with a node cap: past it, the
  * cheapest subtrees fold into their parent so the file stays bounded and the heavy paths stay exact.
  */
@@ -15,7 +15,20 @@ export interface ProfileFrame {
 export interface StackSample {
   /** Root first, leaf last. */
   frames: readonly ProfileFrame[];
-  valueNs: number;
+  /** In the profile's unit: ns for CPU, bytes for heap. */
+  value: number;
+}
+
+export type ProfileKind = 'cpu' | 'heap';
+
+export const UNIT_OF_KIND = { cpu: 'ns', heap: 'bytes' } as const;
+
+/** A value in a profile's unit, for people: `12.3 ms`, `4.5 MiB`. */
+export function formatProfileValue(value: number, unit: 'ns' | 'bytes'): string {
+  if (unit === 'ns') return value >= 1e9 ? `${(value / 1e9).toFixed(2)} s` : `${(value / 1e6).toFixed(1)} ms`;
+  if (value >= 1024 * 1024 * 1024) return `${(value / 1024 ** 3).toFixed(2)} GiB`;
+  if (value >= 1024 * 1024) return `${(value / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(value / 1024).toFixed(1)} KiB`;
 }
 
 export interface ProfileMeta {
@@ -28,13 +41,13 @@ export interface ProfileMeta {
 export const DEFAULT_MAX_NODES = 20_000;
 
 /** Builds the call tree of a set of stacks. Equal paths merge; frames are interned. */
-export function profileFromStacks(meta: ProfileMeta, stacks: Iterable<StackSample>, maxNodes = DEFAULT_MAX_NODES): StoredProfile {
+export function profileFromStacks(meta: ProfileMeta, stacks: Iterable<StackSample>, maxNodes = DEFAULT_MAX_NODES, kind: ProfileKind = 'cpu'): StoredProfile {
   const frames: ProfileFrame[] = [];
   const frameIndex = new Map<string, number>();
   const nodes: { frame: number; parent: number; self: number }[] = [];
   const nodeIndex = new Map<string, number>();
   for (const stack of stacks) {
-    if (!(stack.valueNs > 0)) continue;
+    if (!(stack.value > 0)) continue;
     let parent = -1;
     for (const frame of stack.frames) {
       const frameKey = `${frame.name}\u0000${frame.file}\u0000${frame.line}`;
@@ -54,10 +67,10 @@ export function profileFromStacks(meta: ProfileMeta, stacks: Iterable<StackSampl
       parent = node;
     }
     const leaf = nodes[parent];
-    if (leaf) leaf.self += stack.valueNs;
+    if (leaf) leaf.self += stack.value;
   }
   const pruned = pruneNodes(nodes, maxNodes);
-  return { ...meta, kind: 'cpu', unit: 'ns', frames, nodes: pruned.nodes, prunedNodes: pruned.pruned };
+  return { ...meta, kind, unit: UNIT_OF_KIND[kind], frames, nodes: pruned.nodes, prunedNodes: pruned.pruned };
 }
 
 /** Subtree totals (self + descendants'); parents always precede children in `nodes`. */
@@ -98,16 +111,18 @@ export interface FunctionCost {
   name: string;
   file: string;
   line: number;
-  selfNs: number;
-  /** Time in stacks that contain the function (counted once per stack, so recursion does not double it). */
-  totalNs: number;
+  /** In the profile's unit. */
+  self: number;
+  /** The value of stacks that contain the function (counted once per stack, so recursion does not double it). */
+  total: number;
 }
 
-export function profileTotalNs(profile: Pick<StoredProfile, 'nodes'>): number {
+/** Sum of self values, in the profile's unit. */
+export function profileTotal(profile: Pick<StoredProfile, 'nodes'>): number {
   return profile.nodes.reduce((sum, node) => sum + node.self, 0);
 }
 
-/** Self and total time per function (name + file), most self time first. */
+/** Self and total value per function (name + file), most self first. */
 export function topFunctions(profile: Pick<StoredProfile, 'frames' | 'nodes'>): FunctionCost[] {
   const byKey = new Map<string, FunctionCost>();
   const keyOfFrame = profile.frames.map((frame) => `${frame.name}\u0000${frame.file}`);
@@ -116,22 +131,22 @@ export function topFunctions(profile: Pick<StoredProfile, 'frames' | 'nodes'>): 
     let cost = byKey.get(key);
     if (!cost) {
       const frame = profile.frames[frameIndex];
-      cost = { name: frame?.name ?? '?', file: frame?.file ?? '', line: frame?.line ?? 0, selfNs: 0, totalNs: 0 };
+      cost = { name: frame?.name ?? '?', file: frame?.file ?? '', line: frame?.line ?? 0, self: 0, total: 0 };
       byKey.set(key, cost);
     }
     return cost;
   };
   for (const [index, node] of profile.nodes.entries()) {
     if (node.self <= 0) continue;
-    costOf(node.frame).selfNs += node.self;
+    costOf(node.frame).self += node.self;
     const seen = new Set<string>();
     for (let cursor: number = index; cursor >= 0; cursor = profile.nodes[cursor]?.parent ?? -1) {
       const frame = profile.nodes[cursor]?.frame ?? 0;
       const key = keyOfFrame[frame] ?? '';
       if (seen.has(key)) continue;
       seen.add(key);
-      costOf(frame).totalNs += node.self;
+      costOf(frame).total += node.self;
     }
   }
-  return [...byKey.values()].sort((a, b) => b.selfNs - a.selfNs || b.totalNs - a.totalNs || a.name.localeCompare(b.name));
+  return [...byKey.values()].sort((a, b) => b.self - a.self || b.total - a.total || a.name.localeCompare(b.name));
 }

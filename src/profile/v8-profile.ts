@@ -48,7 +48,7 @@ export function profileFromV8(meta: ProfileMeta, profile: V8CpuProfile): StoredP
       frames.push({ name: functionName || '(anonymous)', file: url, line: lineNumber + 1 });
     }
     if (frames[0]?.name === '(idle)') continue;
-    stacks.push({ frames: frames.reverse(), valueNs: us * 1000 });
+    stacks.push({ frames: frames.reverse(), value: us * 1000 });
   }
   return profileFromStacks(meta, stacks);
 }

@@ -23,6 +23,7 @@ import type { RunComparison } from '../compare/compare-runs.js';
 import { renderComparisonVerdicts } from './html/comparison-verdicts.js';
 import { renderDemoRoundsSection, type DemoRoundsReport } from './html/demo-rounds-section.js';
 import { renderSignalsSection } from './html/signals-section.js';
+import { renderRankedFindingsSection } from './html/ranked-findings-section.js';
 import { renderProfileDiffSection, renderProfilesSection } from './html/profiles-section.js';
 
 export interface HtmlReportInputs {
@@ -61,6 +62,7 @@ function renderRunSection(view: RunView, multiple: boolean): string {
     `<section data-section="spectrum"><h3>Percentile spectrum</h3>${spectrum}</section>` +
     renderRequestTable(view) +
     renderHealthSection(view) +
+    renderRankedFindingsSection(view.run) +
     tracesHtml +
     renderSignalsSection(view.run, view.index) +
     renderProfilesSection(view.run, view.index) +

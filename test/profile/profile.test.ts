@@ -22,24 +22,24 @@ const f = (name: string) => ({ name, file: 'app.js', line: 1 });
 
 test('model: self and total per function; recursion counted once per stack; node cap folds the cheapest subtrees', () => {
   const profile = profileFromStacks(META, [
-    { frames: [f('main'), f('handle'), f('parse')], valueNs: 30 },
-    { frames: [f('main'), f('handle'), f('handle'), f('hash')], valueNs: 50 },
-    { frames: [f('main'), f('idle')], valueNs: 20 },
+    { frames: [f('main'), f('handle'), f('parse')], value: 30 },
+    { frames: [f('main'), f('handle'), f('handle'), f('hash')], value: 50 },
+    { frames: [f('main'), f('idle')], value: 20 },
   ]);
   const top = new Map(topFunctions(profile).map((row) => [row.name, row]));
-  assert.deepEqual([top.get('hash')?.selfNs, top.get('hash')?.totalNs], [50, 50]);
-  assert.deepEqual([top.get('handle')?.selfNs, top.get('handle')?.totalNs], [0, 80]);
-  assert.deepEqual([top.get('main')?.selfNs, top.get('main')?.totalNs], [0, 100]);
+  assert.deepEqual([top.get('hash')?.self, top.get('hash')?.total], [50, 50]);
+  assert.deepEqual([top.get('handle')?.self, top.get('handle')?.total], [0, 80]);
+  assert.deepEqual([top.get('main')?.self, top.get('main')?.total], [0, 100]);
   assert.equal(topFunctions(profile)[0]?.name, 'hash');
   const capped = profileFromStacks(META, [
-    { frames: [f('main'), f('big')], valueNs: 90 },
-    { frames: [f('main'), f('small'), f('tiny')], valueNs: 10 },
+    { frames: [f('main'), f('big')], value: 90 },
+    { frames: [f('main'), f('small'), f('tiny')], value: 10 },
   ], 2);
   assert.equal(capped.nodes.length, 2);
   assert.equal(capped.prunedNodes, 2);
   // The folded subtree's time stays in the profile, on its nearest kept ancestor.
   assert.equal(capped.nodes.reduce((sum, node) => sum + node.self, 0), 100);
-  assert.equal(topFunctions(capped).find((row) => row.name === 'main')?.selfNs, 10);
+  assert.equal(topFunctions(capped).find((row) => row.name === 'main')?.self, 10);
 });
 
 /** A Go-like CPU profile: samples/count + cpu/nanoseconds; one location with an inlined frame. */
@@ -73,7 +73,7 @@ test('pprof: gzip protobuf decoded with pprof-format; cpu/nanoseconds chosen; in
   const profile = profileFromPprof({ name: 'go', source: 'x', startMs: 0 }, decodePprof(goProfile()));
   assert.equal(profile.durationMs, 2000);
   const top = topFunctions(profile);
-  assert.deepEqual(top.map((row) => [row.name, row.selfNs / 1e6, row.totalNs / 1e6]), [
+  assert.deepEqual(top.map((row) => [row.name, row.self / 1e6, row.total / 1e6]), [
     ['crypto/sha256.block', 700, 700],
     ['main.inlinedHelper', 300, 1000],
     ['main.main', 0, 1000],
@@ -89,7 +89,7 @@ test('pprof: gzip protobuf decoded with pprof-format; cpu/nanoseconds chosen; in
   assert.deepEqual(names(leaf), ['main.main', 'main.serve', 'main.inlinedHelper', 'crypto/sha256.block']);
 });
 
-test('pprof collector: fetches /debug/pprof/profile?seconds=N for the planned run length; a dead target is an error, not a throw', async () => {
+test('pprof collector: fetches /debug/pprof/profile?seconds=N and the delta heap profile for the planned run length; a dead target is an error, not a throw', async () => {
   const asked: string[] = [];
   const server = createServer((request, response) => {
     asked.push(request.url ?? '');
@@ -109,12 +109,15 @@ test('pprof collector: fetches /debug/pprof/profile?seconds=N for the planned ru
   } finally {
     server.close();
   }
-  assert.deepEqual(asked, ['/debug/pprof/profile?seconds=3']);
+  assert.deepEqual(asked.sort(), ['/debug/pprof/heap?seconds=3', '/debug/pprof/profile?seconds=3']);
   const run = runFileSchema.parse(collector.attach({ ...syntheticRun({ id: 'p', intervals: [{ requests: { GET: { latenciesUs: [1] } } }] }), startedAt }));
-  const [go, down, noinspector] = run.profiles?.profiles ?? [];
+  assert.deepEqual(run.profiles?.profiles.map((profile) => [profile.name, profile.kind]), [['go', 'cpu'], ['go', 'heap'], ['down', 'cpu'], ['down', 'heap'], ['noinspector', 'cpu'], ['noinspector', 'heap']]);
+  // This fake answers /heap with its CPU profile: refused as the wrong kind, not stored as a heap profile.
+  assert.match(run.profiles?.profiles[1]?.error ?? '', /pprof heap profile failed: \/heap answered a cpu profile/);
+  const [go, down, noinspector] = run.profiles?.profiles.filter((profile) => profile.kind === 'cpu') ?? [];
   assert.equal(go?.error, undefined);
   assert.equal(topFunctions(go ?? { frames: [], nodes: [] })[0]?.name, 'crypto/sha256.block');
-  assert.match(down?.error ?? '', /pprof profile failed/);
+  assert.match(down?.error ?? '', /pprof cpu profile failed/);
   assert.match(noinspector?.error ?? '', /could not start the inspector profiler/);
 });
 
@@ -157,7 +160,7 @@ test('Node target through the inspector: the known hot function tops the profile
   const top = topFunctions(profile ?? { frames: [], nodes: [] });
   assert.equal(top[0]?.name, 'perfloopHotSpin', JSON.stringify(top.slice(0, 3)));
   const total = (profile?.nodes ?? []).reduce((sum, node) => sum + node.self, 0);
-  assert.ok((top[0]?.selfNs ?? 0) > 0.5 * total, `hot share ${(top[0]?.selfNs ?? 0) / total}`);
+  assert.ok((top[0]?.self ?? 0) > 0.5 * total, `hot share ${(top[0]?.self ?? 0) / total}`);
   assert.ok((profile?.durationMs ?? 0) >= 900);
 
   const dir = await mkdtemp(join(tmpdir(), 'perfloop-profile-'));

@@ -10,8 +10,8 @@ const f = (name: string) => ({ name, file: 'app.js', line: 1 });
 function runWith(id: string, hashNs: number, parseNs: number): RunFile {
   const base = syntheticRun({ id, intervals: [0, 1, 2].map(() => ({ requests: { GET: { latenciesUs: [1000, 2000] } } })) });
   const profile = profileFromStacks({ name: 'api', source: 'inspector://127.0.0.1:9229', startMs: 0, durationMs: 3000 }, [
-    { frames: [f('main'), f('handle'), f('hash')], valueNs: hashNs },
-    { frames: [f('main'), f('handle'), f('parse<"x">')], valueNs: parseNs },
+    { frames: [f('main'), f('handle'), f('hash')], value: hashNs },
+    { frames: [f('main'), f('handle'), f('parse<"x">')], value: parseNs },
   ]);
   return runFileSchema.parse({
     ...base,

@@ -61,6 +61,13 @@ test('a real etcd member: Prometheus histograms (WAL fsync, backend commit) per 
     const names = topFunctions(profile ?? { frames: [], nodes: [] }).map((row) => row.name);
     assert.ok(names.some((name) => name.startsWith('runtime.')), names.slice(0, 5).join(', '));
     assert.ok(names.some((name) => name.includes('etcd')), 'etcd frames in the profile');
+    // The delta heap profile of the same window: bytes allocated by etcd's own code while it served the puts.
+    const heap = run.profiles?.profiles.find((item) => item.kind === 'heap');
+    assert.equal(heap?.error, undefined, heap?.error);
+    assert.equal(heap?.unit, 'bytes');
+    const allocated = topFunctions(heap ?? { frames: [], nodes: [] });
+    assert.ok((allocated[0]?.self ?? 0) > 0, 'allocation sites with bytes');
+    assert.ok(allocated.some((row) => row.name.includes('etcd') && row.total > 0), allocated.slice(0, 5).map((row) => row.name).join(', '));
   } finally {
     etcd.kill('SIGTERM');
     await new Promise((resolve) => (etcd.exitCode !== null ? resolve(null) : etcd.once('exit', resolve)));

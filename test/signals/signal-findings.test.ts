@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIGNALS_VERSION, type RunFile, type SignalSeries } from '../../src/core/run-file.js';
-import { detectSignalFindings, pearson } from '../../src/signals/signal-findings.js';
+import { pearson } from '../../src/signals/correlation.js';
+import { detectSignalFindings } from '../../src/signals/signal-findings.js';
 import { syntheticRun } from '../report/synthetic-run.js';
 
 /** Six measured intervals whose client latency (all requests equal) is `latencyMs[i]`. */

@@ -10,6 +10,7 @@ import { parseRunFile, writeRunFile } from '../../core/run-file-io.js';
 import { RUN_FILE_FORMAT, type RunFile } from '../../core/run-file.js';
 import { mergeRuns } from '../../load/merge-runs.js';
 import { renderRunSummary } from '../../report/terminal-summary.js';
+import { mergeEvidence } from '../../signals/merge-evidence.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -97,10 +98,13 @@ export const mergeCommand: Command = {
       if (kinds[index]) inputs.push(...(await readFolder(path, outPath, notes)));
       else inputs.push({ run: parseRunFile(await readJson(path), path), name: path });
     }
-    const merged = mergeRuns(
-      inputs.map((input) => input.run),
-      inputs.map((input) => input.name),
-      { repeats: values.repeats ?? false, allowMisaligned: values['allow-misaligned'] ?? false },
+    const merged = mergeEvidence(
+      mergeRuns(
+        inputs.map((input) => input.run),
+        inputs.map((input) => input.name),
+        { repeats: values.repeats ?? false, allowMisaligned: values['allow-misaligned'] ?? false },
+      ),
+      inputs,
     );
     await writeRunFile(outPath, merged);
     const merge = merged.merge;

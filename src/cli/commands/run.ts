@@ -22,7 +22,7 @@ import { attachTraceAnalysis } from '../../trace/attach-trace-analysis.js';
 import { renderFindings } from '../../trace/render-findings.js';
 import type { TraceAnalysis } from '../../trace/trace-analysis.js';
 import { collectorsFromFlags } from '../../signals/collector-flags.js';
-import { renderSignalFindings } from '../../signals/signal-findings.js';
+import { rankedFindingsOf, renderRankedFindings } from '../../report/ranked-findings.js';
 import { attachCollected, startCollectors, stopCollectors, type RunCollector } from '../../signals/run-collector.js';
 import { totalDurationMs } from '../../load/scenario.js';
 import type { Command } from '../command.js';
@@ -62,7 +62,7 @@ signals and profiles (collected on this thread, joined to the run's intervals; s
   --scrape NAME=URL    scrape a Prometheus/OpenMetrics endpoint every interval (repeatable)
   --watch NAME=SPEC    sample a process or cgroup every interval: pid:N, port:N (the listening process),
                        cgroup:PATH (v1 or v2); CPU, RSS, context switches, throttling, disk I/O (repeatable)
-  --profile NAME=URL   CPU profile for the run: http://host:port/debug/pprof (Go) or inspector://host:port
+  --profile NAME=URL   CPU and heap profiles for the run: http://host:port/debug/pprof (Go) or inspector://host:port
                        (Node started with --inspect) (repeatable)
 run:
   --segment i/n        run share i of n of the schedule (merge the files with perfloop merge)
@@ -311,11 +311,12 @@ async function runAndReport(argv: string[], signals: Interruptions): Promise<num
   const reportPath = values.report ? await writeReport([outPath], outPath.replace(/(\.json)?$/i, '.html')) : undefined;
   const budgetResult = budget ? checkBudget(run, budget, baseline) : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, signalFindings: run.signals?.findings, budget: budgetResult })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: run.id, runFile: outPath, reportFile: reportPath, health: run.health, summary: run.summary, findings: analysis?.findings, signalFindings: run.signals?.findings, rankedFindings: rankedFindingsOf(run), budget: budgetResult })}\n`);
   } else {
     process.stdout.write(`${renderRunSummary(run, outPath)}\n`);
     if (analysis) process.stdout.write(`\n${renderFindings(analysis)}\n`);
-    if (run.signals?.findings?.length) process.stdout.write(`\n${renderSignalFindings(run.signals.findings)}\n`);
+    // Signal findings are shown in the one ranking with the trace findings (the trace detail stays above).
+    if (run.signals?.findings?.length) process.stdout.write(`\n${renderRankedFindings(rankedFindingsOf(run))}\n`);
     if (reportPath) process.stdout.write(`  report: ${reportPath}\n`);
     if (budgetResult) process.stdout.write(`\n${renderBudgetResult(budgetResult)}\n`);
   }

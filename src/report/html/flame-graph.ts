@@ -1,12 +1,12 @@
 /**
- * Flame graphs as server-side SVG (no script): one rect per call-tree node, width ∝ total CPU time, callers
+ * Flame graphs as server-side SVG (no script): one rect per call-tree node, width ∝ total CPU time (heap: bytes allocated), callers
  * below callees (root at the bottom), siblings in name order so two runs' graphs line up. Hover text is a
  * native <title>. The differential graph draws the candidate's tree and colours each frame by how its share of
  * the CPU moved against the base (red: more, blue: less), as in Gregg's differential flame graphs.
  * Colours are inline fills: the frame palette reads on both themes, so the stylesheet is untouched.
  */
 import type { StoredProfile } from '../../core/run-file.js';
-import { nodeTotals } from '../../profile/profile-model.js';
+import { formatProfileValue, nodeTotals } from '../../profile/profile-model.js';
 import { escapeHtml } from './escape-html.js';
 
 const WIDTH = 1000;
@@ -68,9 +68,6 @@ function label(name: string, width: number): string {
   return name.length <= chars ? name : `${name.slice(0, chars - 1)}…`;
 }
 
-function ms(ns: number): string {
-  return ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : `${(ns / 1e6).toFixed(1)} ms`;
-}
 
 function frameText(profile: StoredProfile, node: number): string {
   const frame = profile.frames[profile.nodes[node]?.frame ?? 0];
@@ -97,11 +94,12 @@ function rect(x: number, y: number, width: number, fill: string, text: string, t
 export function renderFlameGraph(id: string, profile: StoredProfile): string {
   const totals = nodeTotals(profile.nodes);
   const totalNs = totals.reduce((sum, value, index) => sum + ((profile.nodes[index]?.parent ?? 0) < 0 ? value : 0), 0);
-  if (!(totalNs > 0)) return `<p class="note">No CPU samples in this profile.</p>`;
+  if (!(totalNs > 0)) return `<p class="note">No samples in this profile.</p>`;
+  const ms = (value: number): string => formatProfileValue(value, profile.unit);
   const placed = layout(profile, totals, totalNs);
   const depth = placed.reduce((max, item) => Math.max(max, item.depth + 1), 0);
   const yOf = (row: number): number => (depth - 1 - row) * ROW_PX;
-  const parts = [rect(0, yOf(-1), WIDTH, 'rgb(190,190,190)', `all (${ms(totalNs)})`, `all: ${ms(totalNs)} CPU`)];
+  const parts = [rect(0, yOf(-1), WIDTH, 'rgb(190,190,190)', `all (${ms(totalNs)})`, `all: ${ms(totalNs)} ${profile.kind === 'heap' ? 'allocated' : 'CPU'}`)];
   for (const item of placed) {
     const node = profile.nodes[item.node];
     const name = profile.frames[node?.frame ?? 0]?.name ?? '?';
@@ -133,7 +131,8 @@ function pathShares(profile: StoredProfile): { keys: string[]; shares: Map<strin
 export function renderDiffFlameGraph(id: string, base: StoredProfile, candidate: StoredProfile): string {
   const before = pathShares(base);
   const after = pathShares(candidate);
-  if (!(after.totalNs > 0) || !(before.totalNs > 0)) return `<p class="note">One of the two profiles has no CPU samples.</p>`;
+  if (!(after.totalNs > 0) || !(before.totalNs > 0)) return `<p class="note">One of the two profiles has no samples.</p>`;
+  const ms = (value: number): string => formatProfileValue(value, candidate.unit);
   const placed = layout(candidate, after.totals, after.totalNs);
   const depth = placed.reduce((max, item) => Math.max(max, item.depth + 1), 0);
   const deltas = placed.map((item) => {
@@ -150,7 +149,7 @@ export function renderDiffFlameGraph(id: string, base: StoredProfile, candidate:
     const fill = Math.abs(delta) < 0.001 ? 'rgb(225,225,225)' : delta > 0 ? `rgb(240,${fade},${fade})` : `rgb(${fade},${fade},240)`;
     const name = candidate.frames[candidate.nodes[item.node]?.frame ?? 0]?.name ?? '?';
     const key = after.keys[item.node] ?? '';
-    const title = `${frameText(candidate, item.node)}\nshare of CPU: base ${((before.shares.get(key) ?? 0) * 100).toFixed(1)}% → candidate ${((after.shares.get(key) ?? 0) * 100).toFixed(1)}% (${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points)`;
+    const title = `${frameText(candidate, item.node)}\nshare of ${candidate.kind === 'heap' ? 'bytes allocated' : 'CPU'}: base ${((before.shares.get(key) ?? 0) * 100).toFixed(1)}% → candidate ${((after.shares.get(key) ?? 0) * 100).toFixed(1)}% (${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)} points)`;
     parts.push(rect(item.x, yOf(item.depth), item.width, fill, label(name, item.width), title));
   });
   return svg(id, depth + 1, parts.join(''), `differential flame graph of ${candidate.name}`);
