@@ -30,6 +30,8 @@ export interface KvLabSnapshot {
   adminUrl: string;
   /** The leader's client URL: where the JSON gateway's writes go. */
   leaderUrl: string;
+  /** The app tier (lab/kv/kv-app.ts): PUT /kv/:key does a read-modify-write through the leader; /metrics. */
+  appUrl: string;
   baseDir: string;
   token: string;
   members: KvMemberState[];
