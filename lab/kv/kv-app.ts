@@ -9,8 +9,8 @@
  * - **serialization**: with `valueKiB > 0`, every stored document is padded to that size (base64 through the
  *   gateway adds a third). The fix is the compact document.
  * `/metrics` (prom-client, with the Node runtime collectors) shows the handling time, the lock wait, each etcd call
- * and the encoded document size — the evidence the kv detectors read. It runs inside the kv supervisor process
- * (stopped with it).
+ * and the encoded document size — the evidence the kv detectors read. It runs in its own process
+ * (kv-app-main.ts, forked by the kv supervisor, stopped with it).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';

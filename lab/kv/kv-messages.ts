@@ -32,6 +32,8 @@ export interface KvLabSnapshot {
   leaderUrl: string;
   /** The app tier (lab/kv/kv-app.ts): PUT /kv/:key does a read-modify-write through the leader; /metrics. */
   appUrl: string;
+  /** The app tier's own process. */
+  appPid: number;
   baseDir: string;
   token: string;
   members: KvMemberState[];

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { sweepStaleCgroups } from './cgroup-v1.js';
 import { EtcdCluster, sweepStaleLabDirs } from './etcd-cluster.js';
-import { startKvApp, type KvApp } from './kv-app.js';
+import { startKvAppProcess, type KvAppProcess } from './kv-app-process.js';
 import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
 import { checkAvailable, culpritAvailability, CulpritController, UnavailableCulpritError } from './kv-culprit-switches.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from './kv-messages.js';
@@ -17,7 +17,7 @@ const config = JSON.parse(process.env.KV_LAB_CONFIG ?? '{}') as KvSupervisorConf
 let cluster: EtcdCluster | undefined;
 let controller: CulpritController | undefined;
 let admin: Server | undefined;
-let app: KvApp | undefined;
+let app: KvAppProcess | undefined;
 let adminUrl = '';
 let shuttingDown: Promise<void> | undefined;
 /** Culprit changes run one at a time (a restart must not interleave with another). */
@@ -43,6 +43,7 @@ function snapshot(): KvLabSnapshot {
     adminUrl,
     leaderUrl: cluster.leader.clientUrl,
     appUrl: app?.url ?? '',
+    appPid: app?.pid ?? 0,
     baseDir: cluster.baseDir,
     token: cluster.token,
     members: cluster.members.map((member) => ({
@@ -82,7 +83,7 @@ async function startAdmin(): Promise<void> {
           const desired = { ...NO_CULPRITS, ...(JSON.parse(await readBody(request)) as Partial<KvCulprits>) };
           const run = applying.then(async () => {
             await controller?.apply(desired);
-            app?.setMode(appMode(desired));
+            await app?.setMode(appMode(desired));
           });
           applying = run.catch(() => undefined);
           await run;
@@ -103,7 +104,7 @@ async function startAdmin(): Promise<void> {
 function shutdown(code: number): Promise<void> {
   shuttingDown ??= (async () => {
     try {
-      await app?.close();
+      await app?.stop();
       controller?.shutdown();
       await cluster?.stop();
       await new Promise((resolve) => (admin ? admin.close(resolve) : resolve(undefined)));
@@ -143,7 +144,11 @@ try {
   };
   controller = new CulpritController(cluster, config.fsyncMode);
   await controller.apply(config.culprits);
-  app = await startKvApp(cluster.leader.clientUrl, appMode(config.culprits));
+  app = await startKvAppProcess(cluster.leader.clientUrl, appMode(config.culprits));
+  app.onExit = () => {
+    log('the app tier died: stopping the lab');
+    void shutdown(1);
+  };
   await startAdmin();
   tell({ type: 'ready', lab: snapshot() });
   if (config.detached && process.connected) process.disconnect();

@@ -51,8 +51,9 @@ export function kvSources(lab: KvLabSnapshot): { sources: SignalSource[]; topolo
   for (const member of lab.members) {
     sources.push(prometheusSource(member.name, `${member.clientUrl}/metrics`, { timeoutMs: 1000 }));
     sources.push(pidCgroupSource(`${member.name}.proc`, member.pid));
-    // etcd's peer listener answers GET /version: the probe crosses the same path (the delay proxy) as raft traffic.
-    sources.push(peerProbeSource(`${member.name}.peer`, `${member.peerUrl}/version`, 1000));
+    // etcd's peer listener answers GET /version: the probe crosses the same path (the delay proxy) as raft
+    // traffic; the client listener's /version is the same process without that path.
+    sources.push(peerProbeSource(`${member.name}.peer`, `${member.peerUrl}/version`, 1000, `${member.clientUrl}/version`));
     topology.members.push({ name: member.name, role: member.role, idHex: member.idHex, metrics: member.name, process: `${member.name}.proc`, peerProbe: `${member.name}.peer` });
   }
   sources.push(prometheusSource('app', `${lab.appUrl}/metrics`, { timeoutMs: 1000 }));

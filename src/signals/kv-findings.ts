@@ -5,9 +5,9 @@
  * tier) and the fix. Leader-side detectors compare the leader with its followers: the followers append, sync and
  * apply the same log on the same machine, so a shared machine's load moves them together, while a culprit on the
  * leader moves only the leader. Ranking: findings that name a cause (throttling, a slow disk, the network, a lock,
- * large documents) come before findings that can be a consequence of another (run-queue wait, GC), and the
- * client/server gap (time outside the server's own handler, where stalls show) comes last; within a tier, by how
- * far past its threshold.
+ * large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
+ * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
+ * by how far past its threshold.
  */
 import type { RunFile, SignalSeries } from '../core/run-file.js';
 
@@ -68,9 +68,8 @@ export const KV_THRESHOLDS = {
   gcPerSec: 2,
   gcRatio: 4,
   peerRoundTripSec: 0.01,
-  /** Client-side (app → leader) p99 minus the leader's own handling p99, and that gap's share of the client p99. */
-  gapP99Sec: 0.05,
-  gapShare: 0.5,
+  /** Heartbeats the leader sent late (> 2 heartbeat intervals apart), per second. */
+  lateHeartbeatsPerSec: 0.2,
   lockWaitMeanSec: 0.01,
   lockWaitShare: 0.25,
   documentMeanBytes: 32 * 1024,
@@ -285,6 +284,8 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     // smoothed round-trip histogram as the leader sees it (sparse: probed every few seconds).
     const trips = followers.flatMap((follower) => {
       const probed = follower.peerProbe ? view.gaugeMean(follower.peerProbe, 'peer_probe_rtt_seconds') : undefined;
+      const direct = follower.peerProbe ? view.gaugeMean(follower.peerProbe, 'direct_probe_rtt_seconds') : undefined;
+      if (probed !== undefined && direct !== undefined) return [{ follower, rtt: Math.max(0, probed - direct), how: `peer-port probe ${ms(probed)} − client-port probe ${ms(direct)}` }];
       if (probed !== undefined) return [{ follower, rtt: probed, how: 'probe of its peer endpoint' }];
       const mean = view.mean(leader.metrics, 'etcd_network_peer_round_trip_time_seconds', { To: follower.idHex }, run.intervals.map((_, index) => index));
       return mean ? [{ follower, rtt: mean.mean, how: 'etcd_network_peer_round_trip_time_seconds' }] : [];
@@ -312,33 +313,33 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
       notes.push('no round-trip observation of every follower in this run (no probe, and etcd probes peers only every few seconds)');
     }
 
-    // The gap between the app's view of each etcd call and the leader's own gRPC handling of it: time the
-    // server's handler never sees (the process stopped, descheduled, queued before the handler).
-    if (topology.app) {
-      const gaps = (['range', 'txn', 'put'] as const).flatMap((op) => {
-        const method = op === 'range' ? 'Range' : op === 'txn' ? 'Txn' : 'Put';
-        const client = view.weightedP99(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
-        const server = view.weightedP99(leader.metrics, 'grpc_server_handling_seconds', { grpc_method: method });
-        const calls = view.rate(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
-        return client !== undefined && server !== undefined && calls !== undefined && calls > 0 ? [{ op, client, server, calls }] : [];
-      });
+    // Stalls: the leader sending heartbeats late (etcd_server_heartbeat_send_failures_total counts each heartbeat
+    // sent over twice the heartbeat interval after the last: the process did not run). A throttled leader does
+    // that too — counted under throttling. The gap between the app's view of each etcd call and the leader's own
+    // gRPC handling of it is the supporting evidence: time the server's handler never sees.
+    const late = view.rate(leader.metrics, 'etcd_server_heartbeat_send_failures_total');
+    if (late !== undefined && late >= KV_THRESHOLDS.lateHeartbeatsPerSec && !throttled.has(leader.name)) {
+      const gaps = topology.app
+        ? (['range', 'txn', 'put'] as const).flatMap((op) => {
+            const method = op === 'range' ? 'Range' : op === 'txn' ? 'Txn' : 'Put';
+            const client = view.weightedP99(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
+            const server = view.weightedP99(leader.metrics, 'grpc_server_handling_seconds', { grpc_method: method });
+            return client !== undefined && server !== undefined ? [{ op, client, server }] : [];
+          })
+        : [];
       const top = gaps.sort((a, b) => b.client - b.server - (a.client - a.server))[0];
-      if (top) {
-        const gap = top.client - top.server;
-        if (gap >= KV_THRESHOLDS.gapP99Sec && gap >= KV_THRESHOLDS.gapShare * top.client) {
-          findings.push({
-            culprit: 'stall',
-            node: roleName(leader),
-            member: leader.name,
-            evidence: `${top.op} p99 ${ms(top.client)} as the app sees it vs ${ms(top.server)} in the leader's own gRPC handler: ${ms(gap)} (${pct(gap / top.client)}) outside the handler — the process stops or waits before handling`,
-            labFix: 'stall=0',
-            fix: `find what stops ${leader.name}: stop-the-world pauses, SIGSTOP/freezer, swapping, a VM's steal time; move leadership off a member that stalls`,
-            tradeOff: 'moving leadership costs one election round; a bigger machine costs money',
-            tier: 3,
-            severity: gap / KV_THRESHOLDS.gapP99Sec,
-          });
-        }
-      }
+      const gap = top ? `; ${top.op} p99 ${ms(top.client)} as the app sees it vs ${ms(top.server)} in the leader's own gRPC handler: ${ms(top.client - top.server)} outside the handler` : '';
+      findings.push({
+        culprit: 'stall',
+        node: roleName(leader),
+        member: leader.name,
+        evidence: `${late.toFixed(1)} late heartbeats/s from the leader (etcd_server_heartbeat_send_failures_total): it stops now and then${gap}`,
+        labFix: 'stall=0',
+        fix: `find what stops ${leader.name}: stop-the-world pauses, SIGSTOP/freezer, swapping, a VM's steal time; move leadership off a member that stalls`,
+        tradeOff: 'moving leadership costs one election round; a bigger machine costs money',
+        tier: 3,
+        severity: late / KV_THRESHOLDS.lateHeartbeatsPerSec,
+      });
     }
   }
 

@@ -38,6 +38,7 @@ function describe(lab: KvLabSnapshot): string {
     `kv lab running (supervisor pid ${lab.supervisorPid}, data ${lab.baseDir})`,
     members,
     `leader (gateway): ${lab.leaderUrl}`,
+    `app tier (pid ${lab.appPid}): ${lab.appUrl}  (PUT /kv/:key, GET /metrics)`,
     `culprits: ${formatCulprits(lab.culprits)}   (fsync via ${lab.fsyncMode ?? 'nothing: unavailable'})`,
     ...unavailable,
     `try: curl -s -X POST ${lab.leaderUrl}/v3/kv/put -d '{"key":"a2V5","value":"dmFsdWU="}'`,
