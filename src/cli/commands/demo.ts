@@ -4,6 +4,7 @@ import { parseDurationMs } from '../../core/units.js';
 import { renderDemoTable } from '../../demo/render-demo.js';
 import { runDemo } from '../../demo/run-demo.js';
 import type { Command } from '../command.js';
+import { demoKvUsage } from './demo-kv-usage.js';
 import { badInput } from '../../core/errors.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 
@@ -26,7 +27,8 @@ limit or the time budget (lab start included). --min-saving S skips findings pre
 (default 0: every finding the lab can fix gets a round).
 Writes every run file and an HTML report to --out-dir (default .perfloop/demo-<time>).
 Embedded by default (PGlite, in-process cache); DATABASE_URL / REDIS_URL use real servers.
-perfloop demo kv: the same loop on the replicated key-value lab (see perfloop demo kv --help).`;
+
+${demoKvUsage}`;
 
 export const demoCommand: Command = {
   name: 'demo',
