@@ -192,6 +192,11 @@ export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
           targetPerArm: Math.max(20, expectedPerArm),
         },
         async (arm, pair) => {
+          // The diagnosis run is the first unfixed block: the culprit is still on, and it saves a block per round.
+          if (arm === 'A' && pair === 1) {
+            const judged = usable(measured.run, percentile.percentile);
+            return { samples: measuredSamples(measured.run, options.warmupMs), ...judged, runFile };
+          }
           await setAndRemember(arm === 'A' ? on : fixed);
           const block = await measureKv(state, load(options.blockMs, options.blockWarmupMs, 1000 * round + pair));
           await writeRunFile(join(options.outDir, `kv-${round}-pair-${pair}-${arm}.json`), block.run);
