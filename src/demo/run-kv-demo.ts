@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { InterleavedComparison } from '../compare/interleaved-comparison.js';
 import { choosePercentile, type PercentileChoice, type SequentialDecision } from '../compare/sequential-quantile-test.js';
 import { writeRunFile } from '../core/run-file-io.js';
-import type { RunFile } from '../core/run-file.js';
-import { parseCulprits, NO_CULPRITS, type KvCulprits } from '../lab-control/kv-culprits.js';
+import type { RunFile, TraceSample } from '../core/run-file.js';
+import { CulpritSpecError, parseCulprits, NO_CULPRITS, type KvCulprits } from '../lab-control/kv-culprits.js';
 import { setCulprits, startKvLab, type KvLab } from '../lab-control/kv-lab.js';
 import type { KvLabSnapshot } from '../../lab/kv/kv-messages.js';
 import type { KvCulpritKind, KvDiagnosis, KvFinding } from '../signals/kv-findings.js';
@@ -114,8 +114,19 @@ function usable(run: RunFile, percentile: number): { valid: boolean; reasons: st
   return lagOnly && trusted ? { valid: true, reasons: [] } : { valid: false, reasons: run.health.reasons };
 }
 
-const measuredSamples = (run: RunFile, warmupMs: number): { name: string; latencyUs: number; traceId: string; spanId: string; intendedStartMs: number; status: number }[] =>
-  (run.traces?.samples ?? []).filter((sample) => sample.intendedStartMs >= warmupMs);
+/** Requests measured after the warm-up (the load's trace samples: every request, traceSampleRate 1). */
+const measuredSamples = (run: RunFile, warmupMs: number): TraceSample[] => (run.traces?.samples ?? []).filter((sample) => sample.intendedStartMs >= warmupMs);
+
+/**
+ * The planted culprit a switch setting stands for (by its switch name: `network=25` is the network culprit); throws
+ * CulpritSpecError for a switch the demo does not plant (`wal-tmpfs` is a fix, `none` plants nothing).
+ */
+export function demoCulpritOf(on: string): (typeof KV_DEMO_CULPRITS)[number] {
+  const name = switchesOf(on)[0];
+  const known = KV_DEMO_CULPRITS.find((culprit) => switchesOf(culprit.on)[0] === name);
+  if (!known) throw new CulpritSpecError(`"${on}" is not a culprit the demo plants; one of ${KV_DEMO_CULPRITS.map((culprit) => switchesOf(culprit.on)[0] ?? '').join(', ')}`);
+  return known;
+}
 
 /** Which switches a culprit list needs, to skip what this machine cannot do. */
 function switchesOf(list: string): string[] {
@@ -139,9 +150,7 @@ export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
     await writeRunFile(join(options.outDir, 'kv-0-baseline.json'), baseline.run);
     log(`baseline (no culprit): ${summary(baseline.diagnosis)}`);
     const rounds: KvDemoRound[] = [];
-    const plan = options.culprits
-      ? options.culprits.map((on) => KV_DEMO_CULPRITS.find((known) => known.on === on) ?? { on, expect: guessExpect(on), where: guessWhere(on) })
-      : KV_DEMO_CULPRITS;
+    const plan = options.culprits ? options.culprits.map((on) => ({ ...demoCulpritOf(on), on })) : KV_DEMO_CULPRITS;
     for (const [index, planned] of plan.entries()) {
       const roundStart = Date.now();
       const round = index + 1;
@@ -241,16 +250,4 @@ function summary(diagnosis: KvDiagnosis): string {
   const top = diagnosis.findings[0];
   const more = diagnosis.findings.length > 1 ? ` (+${diagnosis.findings.length - 1} more: ${diagnosis.findings.slice(1).map((finding) => `${finding.culprit} on ${finding.node}`).join(', ')})` : '';
   return top ? `top finding ${top.culprit} on ${top.node} — ${top.evidence}${more}` : `no finding${diagnosis.notes.length ? ` (${diagnosis.notes.join('; ')})` : ''}`;
-}
-
-function guessExpect(list: string): KvCulpritKind | 'control' {
-  const name = switchesOf(list)[0] ?? '';
-  if (name === 'slow-follower') return 'control';
-  const kinds: readonly string[] = ['network', 'throttle', 'cpu', 'fsync', 'gc', 'stall', 'lock', 'serialization'];
-  return (kinds.includes(name) ? name : 'network') as KvCulpritKind;
-}
-
-function guessWhere(list: string): 'leader' | 'app' | 'none' {
-  const name = switchesOf(list)[0] ?? '';
-  return name === 'lock' || name === 'serialization' ? 'app' : name === 'slow-follower' ? 'none' : 'leader';
 }

@@ -110,6 +110,9 @@ test('perfloop demo kv: a bad --only is bad input (exit 2, the flag named, no st
   assert.match(result.stderr, /--only/);
   assert.match(result.stderr, /unknown culprit "netwrk"/);
   assert.doesNotMatch(result.stderr, /\n\s+at /);
+  const fix = await runCli(['demo', 'kv', '--only', 'wal-tmpfs']);
+  assert.equal(fix.code, 2);
+  assert.match(fix.stderr, /--only: "wal-tmpfs" is not a culprit the demo plants/);
   // The CLI answers --help before any command runs: `perfloop demo --help` includes the kv demo's usage.
   const help = await runCli(['demo', 'kv', '--help']);
   assert.equal(help.code, 0);

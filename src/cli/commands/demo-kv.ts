@@ -5,7 +5,7 @@ import { parseDurationMs } from '../../core/units.js';
 import { CulpritSpecError, parseCulprits } from '../../lab-control/kv-culprits.js';
 import { etcdInstalled } from '../../lab-control/kv-lab.js';
 import { renderKvDemoTable } from '../../demo/render-kv-demo.js';
-import { runKvDemo } from '../../demo/run-kv-demo.js';
+import { demoCulpritOf, runKvDemo } from '../../demo/run-kv-demo.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 import { fraction } from './demo.js';
 import { demoKvUsage } from './demo-kv-usage.js';
@@ -37,6 +37,7 @@ export async function runDemoKv(argv: string[]): Promise<number> {
   for (const entry of culprits ?? []) {
     try {
       parseCulprits(entry);
+      demoCulpritOf(entry);
     } catch (error) {
       if (error instanceof CulpritSpecError) throw badInput('--only', error.message);
       throw error;
