@@ -195,6 +195,8 @@ export class EtcdCluster {
       '--initial-cluster-state=new',
       '--logger=zap',
       '--log-level=error',
+      // The server's own gRPC handling histogram: the client/server gap (stalls outside the handler) needs it.
+      '--metrics=extensive',
     ];
     if (member.walDir) etcdArgs.push(`--wal-dir=${member.walDir}`);
     const etcd = ['setpriv', '--pdeathsig', 'SIGKILL', '--', 'etcd', ...etcdArgs];

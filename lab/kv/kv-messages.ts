@@ -30,6 +30,10 @@ export interface KvLabSnapshot {
   adminUrl: string;
   /** The leader's client URL: where the JSON gateway's writes go. */
   leaderUrl: string;
+  /** The app tier (lab/kv/kv-app.ts): PUT /kv/:key does a read-modify-write through the leader; /metrics. */
+  appUrl: string;
+  /** The app tier's own process. */
+  appPid: number;
   baseDir: string;
   token: string;
   members: KvMemberState[];

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { sweepStaleCgroups } from './cgroup-v1.js';
 import { EtcdCluster, sweepStaleLabDirs } from './etcd-cluster.js';
+import { startKvAppProcess, type KvAppProcess } from './kv-app-process.js';
 import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
 import { checkAvailable, culpritAvailability, CulpritController, UnavailableCulpritError } from './kv-culprit-switches.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from './kv-messages.js';
@@ -16,6 +17,7 @@ const config = JSON.parse(process.env.KV_LAB_CONFIG ?? '{}') as KvSupervisorConf
 let cluster: EtcdCluster | undefined;
 let controller: CulpritController | undefined;
 let admin: Server | undefined;
+let app: KvAppProcess | undefined;
 let adminUrl = '';
 let shuttingDown: Promise<void> | undefined;
 /** Culprit changes run one at a time (a restart must not interleave with another). */
@@ -23,6 +25,10 @@ let applying: Promise<unknown> = Promise.resolve();
 
 function tell(message: KvSupervisorMessage): void {
   if (process.send && process.connected) process.send(message);
+}
+
+function appMode(culprits: KvCulprits): { sharedLock: boolean; valueKiB: number } {
+  return { sharedLock: culprits.appSharedLock > 0, valueKiB: culprits.appValueKiB };
 }
 
 function log(line: string): void {
@@ -36,6 +42,8 @@ function snapshot(): KvLabSnapshot {
     supervisorPid: process.pid,
     adminUrl,
     leaderUrl: cluster.leader.clientUrl,
+    appUrl: app?.url ?? '',
+    appPid: app?.pid ?? 0,
     baseDir: cluster.baseDir,
     token: cluster.token,
     members: cluster.members.map((member) => ({
@@ -73,7 +81,10 @@ async function startAdmin(): Promise<void> {
         if (request.method === 'GET' && request.url === '/state') return reply(200, snapshot());
         if (request.method === 'POST' && request.url === '/culprits') {
           const desired = { ...NO_CULPRITS, ...(JSON.parse(await readBody(request)) as Partial<KvCulprits>) };
-          const run = applying.then(() => controller?.apply(desired));
+          const run = applying.then(async () => {
+            await controller?.apply(desired);
+            await app?.setMode(appMode(desired));
+          });
           applying = run.catch(() => undefined);
           await run;
           return reply(200, snapshot());
@@ -93,6 +104,7 @@ async function startAdmin(): Promise<void> {
 function shutdown(code: number): Promise<void> {
   shuttingDown ??= (async () => {
     try {
+      await app?.stop();
       controller?.shutdown();
       await cluster?.stop();
       await new Promise((resolve) => (admin ? admin.close(resolve) : resolve(undefined)));
@@ -132,6 +144,11 @@ try {
   };
   controller = new CulpritController(cluster, config.fsyncMode);
   await controller.apply(config.culprits);
+  app = await startKvAppProcess(cluster.leader.clientUrl, appMode(config.culprits));
+  app.onExit = () => {
+    log('the app tier died: stopping the lab');
+    void shutdown(1);
+  };
   await startAdmin();
   tell({ type: 'ready', lab: snapshot() });
   if (config.detached && process.connected) process.disconnect();

@@ -9,7 +9,7 @@ import type { DemoResult } from './run-demo.js';
 const signedUs = (us: number): string => (!Number.isFinite(us) ? (us > 0 ? '+∞' : '−∞') : us < 0 ? `-${formatUs(-us)}` : formatUs(us));
 const percent = (value: number): string => (!Number.isFinite(value) ? (value > 0 ? '+∞' : '-∞') : `${value > 0 ? '+' : ''}${(value * 100).toFixed(0)}%`);
 
-function table(rows: string[][]): string[] {
+export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));

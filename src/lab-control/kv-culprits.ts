@@ -23,6 +23,10 @@ export interface KvCulprits {
   /** Stalls: the leader is SIGSTOPped for this long every `stallEveryMs`. */
   leaderStallMs: number;
   stallEveryMs: number;
+  /** Lock contention in the app tier: 1 = every write takes one shared etcd lock; 0 = a compare-and-swap txn (the fix). */
+  appSharedLock: number;
+  /** Serialization in the app tier: KiB of padding the app adds to every stored document (0 = the compact value, the fix). */
+  appValueKiB: number;
 }
 
 export const NO_CULPRITS: KvCulprits = {
@@ -35,6 +39,8 @@ export const NO_CULPRITS: KvCulprits = {
   leaderGogc: 0,
   leaderStallMs: 0,
   stallEveryMs: 2000,
+  appSharedLock: 0,
+  appValueKiB: 0,
 };
 
 export interface CulpritSwitch {
@@ -56,13 +62,9 @@ export const KV_SWITCHES: CulpritSwitch[] = [
   { name: 'fsync', field: 'fsyncDelayMs', defaultValue: 10, unit: 'ms per fdatasync', culprit: 'disk I/O: slow WAL fsync on the leader', how: 'cgroup v1 blkio write-IOPS throttle (1000/ms IOPS) on the leader\'s disk (root), else restart under strace --seccomp-bpf inject=fdatasync:delay_exit', fix: 'wal-tmpfs (WAL on a faster device; fixes the blkio form — strace\'s delay follows the syscall, so under strace only fsync=0 fixes it)' },
   { name: 'wal-tmpfs', field: 'walTmpfs', defaultValue: 1, unit: '', culprit: 'fix for fsync', how: 'leader restarted with --wal-dir on /dev/shm (its WAL copied there)', fix: '' },
   { name: 'gc', field: 'leaderGogc', defaultValue: 5, unit: 'GOGC', culprit: 'GC pauses/overhead on the leader', how: 'leader restarted with GOGC=value (shows with allocation-heavy work: ranges, large values)', fix: 'gc=0 (GOGC=100, or GOMEMLIMIT)' },
+  { name: 'lock', field: 'appSharedLock', defaultValue: 1, unit: '1 = shared, 0 = per-write CAS', culprit: 'lock contention in the application (app tier)', how: 'the app tier wraps every read-modify-write in one shared etcd lock (v3 lock API, name "perfloop-app-lock")', fix: 'lock=0 (no lock: a compare-and-swap txn on the key\'s mod_revision, retried on conflict)' },
+  { name: 'serialization', field: 'appValueKiB', defaultValue: 64, unit: 'KiB per stored document', culprit: 'inefficient serialization (app tier)', how: 'the app tier stores each document padded to this size through the JSON gateway (base64 adds a third)', fix: 'serialization=0 (the compact document; or etcd\'s native gRPC protobuf API)' },
   { name: 'stall', field: 'leaderStallMs', defaultValue: 300, unit: 'ms every stallEveryMs (2 s)', culprit: 'stop-the-world style stalls of the leader', how: 'periodic SIGSTOP/SIGCONT of the leader', fix: 'stall=0' },
-];
-
-/** Culprits that are properties of the scenario rather than switches of the cluster. */
-export const KV_SCENARIO_CULPRITS: { name: string; culprit: string; how: string; fix: string }[] = [
-  { name: 'serialization', culprit: 'inefficient serialization', how: 'large values in the put body through the JSON gateway (base64 inflates by 4/3; 512 KiB values at 50 req/s overload it) versus small ones (lab/kv/put.yaml: 96 B)', fix: 'small values, or etcd\'s native gRPC protobuf API instead of the JSON gateway' },
-  { name: 'lock-contention', culprit: 'lock contention in the application', how: 'every client takes one shared etcd lock (POST /v3/lock/lock on one name) around its write', fix: 'a lock per key (lock names from the key), or no lock with a compare-and-swap txn' },
 ];
 
 export function culpritSwitch(name: string): CulpritSwitch | undefined {
@@ -70,6 +72,9 @@ export function culpritSwitch(name: string): CulpritSwitch | undefined {
 }
 
 export class CulpritSpecError extends Error {}
+
+/** `lock=shared` and `lock=cas` read better than 1 and 0. */
+const LOCK_ALIASES: Record<string, number> = { shared: 1, cas: 0 };
 
 /**
  * Parses `network=10,fsync,wal-tmpfs` (or `none`) into culprits. Values are non-negative numbers; a name alone
@@ -83,7 +88,8 @@ export function parseCulprits(list: string, base: KvCulprits = NO_CULPRITS): KvC
     const [name = '', rawValue] = entry.trim().split('=');
     const spec = culpritSwitch(name);
     if (!spec) throw new CulpritSpecError(`unknown culprit "${name}"; expected some of ${KV_SWITCHES.map((candidate) => candidate.name).join(', ')} (or none)`);
-    const value = rawValue === undefined ? spec.defaultValue : Number(rawValue);
+    const alias = spec.field === 'appSharedLock' ? LOCK_ALIASES[rawValue ?? ''] : undefined;
+    const value = rawValue === undefined ? spec.defaultValue : (alias ?? Number(rawValue));
     if (!Number.isFinite(value) || value < 0) throw new CulpritSpecError(`${name}: value must be a number ≥ 0, got "${rawValue}"`);
     if (spec.field === 'walTmpfs') result.walTmpfs = value !== 0;
     else result[spec.field] = value;

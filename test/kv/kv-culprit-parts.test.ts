@@ -22,6 +22,12 @@ test('culprit lists: defaults, values, none, errors', () => {
     leaderCpuQuotaPercent: 20,
   });
   assert.deepEqual(parseCulprits('none'), NO_CULPRITS);
+  // The app tier's switches: lock by number or name, serialization in KiB (default 64).
+  assert.deepEqual(parseCulprits('lock,serialization'), { ...NO_CULPRITS, appSharedLock: 1, appValueKiB: 64 });
+  assert.deepEqual(parseCulprits('lock=shared'), { ...NO_CULPRITS, appSharedLock: 1 });
+  assert.deepEqual(parseCulprits('lock=cas', parseCulprits('lock')), NO_CULPRITS);
+  assert.equal(formatCulprits(parseCulprits('lock=shared,serialization=8')), 'lock=1,serialization=8');
+  assert.throws(() => parseCulprits('lock=mutex'), /lock: value must be a number ≥ 0, got "mutex"/);
   assert.equal(formatCulprits(parseCulprits('slow-follower=12,wal-tmpfs')), 'slow-follower=12,wal-tmpfs');
   assert.equal(formatCulprits(NO_CULPRITS), 'none');
   assert.throws(() => parseCulprits('netwrk'), (error: unknown) => error instanceof CulpritSpecError && /unknown culprit "netwrk"/.test(error.message));
@@ -95,4 +101,20 @@ test('delay proxy: 15 ms each way adds ≥ 30 ms to a round trip; 0 takes it awa
     await proxy.close();
     server.close();
   }
+});
+
+test('perfloop demo kv: a bad --only is bad input (exit 2, the flag named, no stack), before any lab starts', async () => {
+  const { runCli } = await import('../helpers/cli.js');
+  const result = await runCli(['demo', 'kv', '--only', 'network=10,netwrk']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--only/);
+  assert.match(result.stderr, /unknown culprit "netwrk"/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+  const fix = await runCli(['demo', 'kv', '--only', 'wal-tmpfs']);
+  assert.equal(fix.code, 2);
+  assert.match(fix.stderr, /--only: "wal-tmpfs" is not a culprit the demo plants/);
+  // The CLI answers --help before any command runs: `perfloop demo --help` includes the kv demo's usage.
+  const help = await runCli(['demo', 'kv', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /usage: perfloop demo kv/);
 });

@@ -4,10 +4,11 @@ import { parseDurationMs } from '../../core/units.js';
 import { renderDemoTable } from '../../demo/render-demo.js';
 import { runDemo } from '../../demo/run-demo.js';
 import type { Command } from '../command.js';
+import { demoKvUsage } from './demo-kv-usage.js';
 import { badInput } from '../../core/errors.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
 
-function fraction(value: string | undefined, flag: string, fallback: number, allowZero = false): number {
+export function fraction(value: string | undefined, flag: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed >= 1 || parsed < 0 || (parsed === 0 && !allowZero)) {
@@ -26,13 +27,17 @@ the median per-request change decides or --max-pairs; repeats until no fixable f
 limit or the time budget (lab start included). --min-saving S skips findings predicted to save < S of p99
 (default 0: every finding the lab can fix gets a round).
 Writes every run file and an HTML report to --out-dir (default .perfloop/demo-<time>).
-Embedded by default (PGlite, in-process cache); DATABASE_URL / REDIS_URL use real servers.`;
+Embedded by default (PGlite, in-process cache); DATABASE_URL / REDIS_URL use real servers.
+
+${demoKvUsage}`;
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the whole loop on the embedded lab: measure, find, fix, validate, repeat',
   usage,
   async run(argv) {
+    // `perfloop demo kv`: the replicated key-value lab's loop (its own file).
+    if (argv[0] === 'kv') return (await import('./demo-kv.js')).runDemoKv(argv.slice(1));
     const { values } = parseFlags(
       argv,
       {

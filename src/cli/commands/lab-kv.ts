@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badInput } from '../../core/errors.js';
-import { KV_SCENARIO_CULPRITS, KV_SWITCHES, formatCulprits } from '../../lab-control/kv-culprits.js';
+import { KV_SWITCHES, formatCulprits } from '../../lab-control/kv-culprits.js';
 import type { KvLabSnapshot } from '../../../lab/kv/kv-messages.js';
 import { isProcessAlive, kvLabState, resolveCulprits, setCulprits, startKvLab, stopKvLabProcess } from '../../lab-control/kv-lab.js';
 import { kvLabStatePath, readKvLabState, removeKvLabState, writeKvLabState, type KvLabState } from '../../lab-control/kv-lab-state-file.js';
@@ -38,6 +38,7 @@ function describe(lab: KvLabSnapshot): string {
     `kv lab running (supervisor pid ${lab.supervisorPid}, data ${lab.baseDir})`,
     members,
     `leader (gateway): ${lab.leaderUrl}`,
+    `app tier (pid ${lab.appPid}): ${lab.appUrl}  (PUT /kv/:key, GET /metrics)`,
     `culprits: ${formatCulprits(lab.culprits)}   (fsync via ${lab.fsyncMode ?? 'nothing: unavailable'})`,
     ...unavailable,
     `try: curl -s -X POST ${lab.leaderUrl}/v3/kv/put -d '{"key":"a2V5","value":"dmFsdWU="}'`,
@@ -107,10 +108,9 @@ function explain(): number {
   const switches = KV_SWITCHES.map(
     (spec) => `${spec.name}${spec.unit ? `[=${spec.defaultValue}]  (${spec.unit})` : ''}\n  culprit: ${spec.culprit}\n  how:     ${spec.how}\n${spec.fix ? `  fix:     ${spec.fix}\n` : ''}`,
   );
-  const scenario = KV_SCENARIO_CULPRITS.map((shape) => `${shape.name}  (a scenario shape, not a switch)\n  culprit: ${shape.culprit}\n  how:     ${shape.how}\n  fix:     ${shape.fix}\n`);
   const state = readKvLabState();
   const running = state && isProcessAlive(state.supervisorPid) ? `running: ${state.leaderUrl} (perfloop lab kv status for the live culprits)\n` : '';
-  process.stdout.write(`${running}${[...switches, ...scenario].join('')}`);
+  process.stdout.write(`${running}${switches.join('')}`);
   return 0;
 }
 

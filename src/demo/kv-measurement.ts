@@ -1,0 +1,82 @@
+/**
+ * One measurement of the kv lab (edge): open-model PUTs to the app tier while every member's /metrics, every
+ * member's process and cgroup, and the app's /metrics are read once per interval; then the kv diagnosis of it.
+ */
+import type { RunFile } from '../core/run-file.js';
+import type { KvLabSnapshot } from '../../lab/kv/kv-messages.js';
+import { runLoad } from '../load/run-load.js';
+import { normalizeScenario, type Scenario } from '../load/scenario.js';
+import { diagnoseKv, type KvDiagnosis, type KvTopology } from '../signals/kv-findings.js';
+import { peerProbeSource } from '../signals/peer-probe-source.js';
+import { pidCgroupSource } from '../signals/pid-cgroup-source.js';
+import { prometheusSource } from '../signals/prometheus-source.js';
+import { attachCollected, startCollectors, stopCollectors } from '../signals/run-collector.js';
+import { signalCollector } from '../signals/signal-collector.js';
+import type { SignalSource } from '../signals/signal-source.js';
+
+export interface KvLoad {
+  ratePerSec: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Arrival seed; the A and B blocks of one pair share it (common random numbers). */
+  seed?: number;
+  /** Keys are drawn from 1..keys (many keys: the CAS fix rarely conflicts). */
+  keys?: number;
+}
+
+export const KV_REQUEST_NAME = 'PUT /kv/:key';
+
+/** PUTs of a small value to random keys through the app tier, Poisson arrivals after a constant warm-up. */
+export function kvScenario(appUrl: string, load: KvLoad): Scenario {
+  return normalizeScenario(
+    {
+      requests: [{ name: KV_REQUEST_NAME, method: 'PUT', url: `${appUrl}/kv/k{key}`, vars: { key: { from: 1, to: load.keys ?? 1000 } }, body: 'perfloop-value-0123456789abcdef' }],
+      phases: [
+        { kind: 'constant', rate: load.ratePerSec, duration: `${load.warmupMs}ms`, warmup: true },
+        { kind: 'poisson', rate: load.ratePerSec, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
+      ],
+      ...(load.seed !== undefined ? { seed: load.seed } : {}),
+      connections: 64,
+      timeout: '10s',
+      interval: '1s',
+    },
+    'kv demo',
+  );
+}
+
+/** The signal sources of a lab as it is now (pids change when a member restarts) and how they map to members. */
+export function kvSources(lab: KvLabSnapshot): { sources: SignalSource[]; topology: KvTopology } {
+  const sources: SignalSource[] = [];
+  const topology: KvTopology = { members: [], app: 'app' };
+  for (const member of lab.members) {
+    sources.push(prometheusSource(member.name, `${member.clientUrl}/metrics`, { timeoutMs: 1000 }));
+    sources.push(pidCgroupSource(`${member.name}.proc`, member.pid));
+    // etcd's peer listener answers GET /version: the probe crosses the same path (the delay proxy) as raft
+    // traffic; the client listener's /version is the same process without that path.
+    sources.push(peerProbeSource(`${member.name}.peer`, `${member.peerUrl}/version`, 1000, `${member.clientUrl}/version`));
+    topology.members.push({ name: member.name, role: member.role, idHex: member.idHex, metrics: member.name, process: `${member.name}.proc`, peerProbe: `${member.name}.peer` });
+  }
+  sources.push(prometheusSource('app', `${lab.appUrl}/metrics`, { timeoutMs: 1000 }));
+  return { sources, topology };
+}
+
+export interface KvMeasurement {
+  run: RunFile;
+  diagnosis: KvDiagnosis;
+}
+
+export async function measureKv(lab: KvLabSnapshot, load: KvLoad, options: { traceSampleRate?: number } = {}): Promise<KvMeasurement> {
+  const scenario = kvScenario(lab.appUrl, load);
+  const { sources, topology } = kvSources(lab);
+  // etcd with --metrics=extensive exposes a histogram per gRPC method: well over the default 300 series.
+  const collectors = [signalCollector(sources, { maxSeriesPerSource: 2000 })];
+  await startCollectors(collectors, { intervalMs: scenario.intervalMs, expectedDurationMs: load.warmupMs + load.durationMs });
+  let measured: RunFile;
+  try {
+    measured = await runLoad(scenario, { traceSampleRate: options.traceSampleRate ?? 1 });
+  } finally {
+    await stopCollectors(collectors);
+  }
+  const run = attachCollected(measured, collectors);
+  return { run, diagnosis: diagnoseKv(run, topology) };
+}

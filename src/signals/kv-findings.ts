@@ -1,0 +1,390 @@
+/**
+ * Diagnosis of a replicated key-value store (etcd behind an app tier) from evidence, without traces (pure).
+ * Reads the run's signals — every member's Prometheus metrics, every member's process and cgroup readings, the
+ * app tier's metrics — over the measured intervals, and names the culprit, the node (leader, follower N, the app
+ * tier) and the fix. Leader-side detectors compare the leader with its followers: the followers append, sync and
+ * apply the same log on the same machine, so a shared machine's load moves them together, while a culprit on the
+ * leader moves only the leader. Ranking: findings that name a cause (throttling, a slow disk, the network, a lock,
+ * large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
+ * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
+ * by how far past its threshold.
+ */
+import type { RunFile, SignalSeries } from '../core/run-file.js';
+
+export type KvCulpritKind = 'network' | 'throttle' | 'cpu' | 'fsync' | 'gc' | 'stall' | 'lock' | 'serialization';
+
+export interface KvMemberSources {
+  name: string;
+  role: 'leader' | 'follower';
+  /** etcd member id in hex (the `To` label of the peer round-trip histogram). */
+  idHex: string;
+  /** Signal source with the member's /metrics. */
+  metrics: string;
+  /** Signal source with the member's process + cgroup readings (pid-cgroup-source). */
+  process?: string;
+  /** Signal source probing the member's peer endpoint (peer-probe-source): the path other members take to it. */
+  peerProbe?: string;
+}
+
+export interface KvTopology {
+  members: KvMemberSources[];
+  /** Signal source with the app tier's /metrics. */
+  app?: string;
+}
+
+export interface KvFinding {
+  culprit: KvCulpritKind;
+  /** Where: `leader kv0`, `follower kv2`, `app tier`, `leader kv0 ↔ followers`. */
+  node: string;
+  /** The member named, when one is. */
+  member?: string;
+  evidence: string;
+  /** The culprit switch(es) that fix it in the kv lab, e.g. `wal-tmpfs`, `throttle=0`. */
+  labFix: string;
+  fix: string;
+  tradeOff: string;
+  /** 1: a cause; 2: possibly a consequence; 3: a symptom outside the handler. */
+  tier: 1 | 2 | 3;
+  /** How far past the threshold (≥ 1). */
+  severity: number;
+}
+
+export interface KvDiagnosis {
+  findings: KvFinding[];
+  /** What was looked at and dismissed, e.g. a slow follower the quorum hides. */
+  notes: string[];
+}
+
+export const KV_THRESHOLDS = {
+  throttledPeriodShare: 0.1,
+  /**
+   * Seconds a member's threads waited for a CPU per second they ran (its "stretch" − 1), and its ratio to the other
+   * members'. A busy shared machine makes every member wait; a culprit on one member's cores makes that one wait more.
+   */
+  runQueueWaitPerCpu: 1,
+  runQueueWaitRatio: 2,
+  walFsyncMeanSec: 0.005,
+  walFsyncRatio: 3,
+  gcPerSec: 2,
+  gcRatio: 4,
+  peerRoundTripSec: 0.01,
+  /** Heartbeats the leader sent late (> 2 heartbeat intervals apart), per second. */
+  lateHeartbeatsPerSec: 0.2,
+  lockWaitMeanSec: 0.01,
+  lockWaitShare: 0.25,
+  documentMeanBytes: 32 * 1024,
+} as const;
+
+/** Intervals outside the warm-up, where the client measured something. */
+function measuredIndices(run: RunFile): number[] {
+  return run.intervals.flatMap((interval, index) => (interval.warmup ? [] : [index]));
+}
+
+const finite = (value: number | null | undefined): value is number => value !== null && value !== undefined && Number.isFinite(value);
+
+class SeriesView {
+  constructor(
+    private readonly series: readonly SignalSeries[],
+    private readonly indices: readonly number[],
+  ) {}
+
+  find(source: string, metric: string, labels: Record<string, string> = {}): SignalSeries[] {
+    return this.series.filter((item) => item.source === source && item.metric === metric && Object.entries(labels).every(([key, value]) => item.labels[key] === value));
+  }
+
+  /** Mean per-second rate over the measured intervals (summed over matching series); undefined without data. */
+  rate(source: string, metric: string, labels: Record<string, string> = {}): number | undefined {
+    const matches = this.find(source, metric, labels);
+    if (matches.length === 0) return undefined;
+    let total = 0;
+    let seen = 0;
+    for (const index of this.indices) {
+      const values = matches.map((item) => item.rate?.[index]).filter(finite);
+      if (values.length === 0) continue;
+      total += values.reduce((a, b) => a + b, 0);
+      seen++;
+    }
+    return seen > 0 ? total / seen : undefined;
+  }
+
+  /** Observation-weighted mean of a histogram or summary over the measured intervals (or `indices`). */
+  mean(source: string, metric: string, labels: Record<string, string> = {}, indices: readonly number[] = this.indices): { mean: number; count: number } | undefined {
+    let weighted = 0;
+    let count = 0;
+    for (const item of this.find(source, metric, labels)) {
+      for (const index of indices) {
+        const rate = item.rate?.[index];
+        const mean = item.mean?.[index];
+        if (finite(rate) && finite(mean) && rate > 0) {
+          weighted += rate * mean;
+          count += rate;
+        }
+      }
+    }
+    return count > 0 ? { mean: weighted / count, count } : undefined;
+  }
+
+  /** Mean of a gauge's interval values over the measured intervals. */
+  gaugeMean(source: string, metric: string): number | undefined {
+    const values = this.find(source, metric).flatMap((item) => this.indices.map((index) => item.value?.[index]).filter(finite));
+    return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+  }
+
+  /** The largest interval p99 of a histogram over the measured intervals. */
+  maxP99(source: string, metric: string, labels: Record<string, string> = {}): number | undefined {
+    const values = this.find(source, metric, labels).flatMap((item) => this.indices.map((index) => item.p99?.[index]).filter(finite));
+    return values.length > 0 ? Math.max(...values) : undefined;
+  }
+
+  /** Mean of a percentile series over the measured intervals where it exists, weighted by observations. */
+  weightedP99(source: string, metric: string, labels: Record<string, string> = {}): number | undefined {
+    let weighted = 0;
+    let count = 0;
+    for (const item of this.find(source, metric, labels)) {
+      for (const index of this.indices) {
+        const rate = item.rate?.[index];
+        const p99 = item.p99?.[index];
+        if (finite(rate) && finite(p99) && rate > 0) {
+          weighted += rate * p99;
+          count += rate;
+        }
+      }
+    }
+    return count > 0 ? weighted / count : undefined;
+  }
+}
+
+const ms = (seconds: number): string => `${(seconds * 1000).toFixed(1)} ms`;
+const pct = (share: number): string => `${(share * 100).toFixed(0)}%`;
+const roleName = (member: KvMemberSources): string => `${member.role} ${member.name}`;
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** `name` is an outlier: at least `minimum` and `ratio` × the median of the others. */
+function outliers(values: { member: KvMemberSources; value: number }[], minimum: number, ratio: number): { member: KvMemberSources; value: number; others: number }[] {
+  return values.flatMap((entry) => {
+    const others = values.filter((other) => other !== entry).map((other) => other.value);
+    const reference = others.length > 0 ? median(others) : 0;
+    return entry.value >= minimum && entry.value >= ratio * reference ? [{ ...entry, others: reference }] : [];
+  });
+}
+
+/** Runs every kv detector over the run's signals. */
+export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
+  const findings: KvFinding[] = [];
+  const notes: string[] = [];
+  const signals = run.signals;
+  if (!signals) return { findings, notes: ['no signals in the run'] };
+  const view = new SeriesView(signals.series, measuredIndices(run));
+  const members = topology.members;
+  const leader = members.find((member) => member.role === 'leader');
+  const throttled = new Set<string>();
+
+  // Throttling: the share of CFS periods in which the member's cgroup ran out of quota.
+  for (const member of members) {
+    if (!member.process) continue;
+    const periods = view.rate(member.process, 'cgroup_cpu_periods_total');
+    const hits = view.rate(member.process, 'cgroup_cpu_throttled_periods_total');
+    if (periods === undefined || hits === undefined || periods <= 0) continue;
+    const share = hits / periods;
+    if (share < KV_THRESHOLDS.throttledPeriodShare) continue;
+    throttled.add(member.name);
+    findings.push({
+      culprit: 'throttle',
+      node: roleName(member),
+      member: member.name,
+      evidence: `${pct(share)} of its cgroup's CPU periods were throttled (${hits.toFixed(1)} of ${periods.toFixed(1)} per second)`,
+      labFix: 'throttle=0',
+      fix: `raise or remove the CPU limit of ${member.name}'s cgroup (keep a request)`,
+      tradeOff: 'a higher limit packs fewer members per node; without one a noisy neighbour can take the CPU',
+      tier: 1,
+      severity: share / KV_THRESHOLDS.throttledPeriodShare,
+    });
+  }
+
+  // CPU contention: a member's threads waiting for a CPU far more than the other members' (and not throttled).
+  const waits = members.flatMap((member) => {
+    if (!member.process) return [];
+    const wait = view.rate(member.process, 'process_runqueue_wait_seconds_total');
+    const user = view.rate(member.process, 'process_cpu_user_seconds_total') ?? 0;
+    const system = view.rate(member.process, 'process_cpu_system_seconds_total') ?? 0;
+    if (wait === undefined) return [];
+    return user + system > 0 ? [{ member, value: wait / (user + system) }] : [];
+  });
+  if (waits.length === members.length && waits.every((entry) => entry.value >= KV_THRESHOLDS.runQueueWaitPerCpu)) {
+    notes.push(`every member waited ≥ ${KV_THRESHOLDS.runQueueWaitPerCpu} s for a CPU per second it ran (${waits.map((entry) => `${entry.member.name} ${entry.value.toFixed(1)} s`).join(', ')}): the machine is saturated, so CPU contention on one member hardly stands out`);
+  }
+  for (const hit of outliers(waits, KV_THRESHOLDS.runQueueWaitPerCpu, KV_THRESHOLDS.runQueueWaitRatio)) {
+    if (throttled.has(hit.member.name)) continue;
+    findings.push({
+      culprit: 'cpu',
+      node: roleName(hit.member),
+      member: hit.member.name,
+      evidence: `its threads waited ${hit.value.toFixed(1)} s for a CPU per second they ran (/proc/PID/task/*/schedstat), the other members ${hit.others.toFixed(1)} s: CPU contention on its cores`,
+      labFix: 'cpu=0',
+      fix: `give ${hit.member.name} its own cores (move the neighbours, or pin them elsewhere)`,
+      tradeOff: 'dedicated cores cost capacity the neighbours had',
+      tier: 2,
+      severity: hit.value / Math.max(KV_THRESHOLDS.runQueueWaitPerCpu, KV_THRESHOLDS.runQueueWaitRatio * hit.others),
+    });
+  }
+
+  // Disk: the WAL's fsync, one member against the others.
+  const fsyncs = members.flatMap((member) => {
+    const mean = view.mean(member.metrics, 'etcd_disk_wal_fsync_duration_seconds');
+    return mean ? [{ member, value: mean.mean }] : [];
+  });
+  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncMeanSec, KV_THRESHOLDS.walFsyncRatio)) {
+    // A throttled process is slow at everything, its WAL syncs included: the quota is the cause.
+    if (throttled.has(hit.member.name)) {
+      notes.push(`${hit.member.name}'s WAL fsync is slow too (mean ${ms(hit.value)}), but it is throttled: counted under throttling`);
+      continue;
+    }
+    findings.push({
+      culprit: 'fsync',
+      node: roleName(hit.member),
+      member: hit.member.name,
+      evidence: `WAL fsync mean ${ms(hit.value)} (etcd_disk_wal_fsync_duration_seconds) vs ${ms(hit.others)} on the other members`,
+      labFix: 'wal-tmpfs',
+      fix: `put ${hit.member.name}'s WAL on a dedicated low-latency device (--wal-dir)`,
+      tradeOff: 'a dedicated fast disk costs more; --unsafe-no-fsync would be faster still but loses committed writes on a crash',
+      tier: 1,
+      severity: hit.value / KV_THRESHOLDS.walFsyncMeanSec,
+    });
+  }
+
+  // GC: collections per second, one member against the others.
+  const gcs = members.flatMap((member) => {
+    const rate = view.rate(member.metrics, 'go_gc_duration_seconds');
+    return rate === undefined ? [] : [{ member, value: rate }];
+  });
+  for (const hit of outliers(gcs, KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio)) {
+    const pause = view.mean(hit.member.metrics, 'go_gc_duration_seconds');
+    findings.push({
+      culprit: 'gc',
+      node: roleName(hit.member),
+      member: hit.member.name,
+      evidence: `${hit.value.toFixed(1)} GC cycles/s (go_gc_duration_seconds) vs ${hit.others.toFixed(1)}/s on the other members${pause ? `, mean pause ${ms(pause.mean)}` : ''}`,
+      labFix: 'gc=0',
+      fix: `let ${hit.member.name}'s heap grow before collecting: GOGC=100 (Go's default) or a GOMEMLIMIT`,
+      tradeOff: 'a larger heap uses more memory; GOMEMLIMIT set too low brings the collections back',
+      tier: 2,
+      severity: hit.value / Math.max(KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio * hit.others),
+    });
+  }
+
+  // Network: the leader's round trip to each follower. A write commits on the leader plus the fastest
+  // follower, so only the fastest one's round trip is on the write path.
+  if (leader) {
+    const followers = members.filter((member) => member.role === 'follower');
+    // The path to each follower: a blackbox probe of its peer endpoint when there is one; else etcd's own
+    // smoothed round-trip histogram as the leader sees it (sparse: probed every few seconds).
+    const trips = followers.flatMap((follower) => {
+      const probed = follower.peerProbe ? view.gaugeMean(follower.peerProbe, 'peer_probe_rtt_seconds') : undefined;
+      const direct = follower.peerProbe ? view.gaugeMean(follower.peerProbe, 'direct_probe_rtt_seconds') : undefined;
+      if (probed !== undefined && direct !== undefined) return [{ follower, rtt: Math.max(0, probed - direct), how: `peer-port probe ${ms(probed)} − client-port probe ${ms(direct)}` }];
+      if (probed !== undefined) return [{ follower, rtt: probed, how: 'probe of its peer endpoint' }];
+      const mean = view.mean(leader.metrics, 'etcd_network_peer_round_trip_time_seconds', { To: follower.idHex }, run.intervals.map((_, index) => index));
+      return mean ? [{ follower, rtt: mean.mean, how: 'etcd_network_peer_round_trip_time_seconds' }] : [];
+    });
+    if (trips.length === followers.length && trips.length > 0) {
+      const fastest = trips.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+      const slowest = trips.reduce((a, b) => (b.rtt > a.rtt ? b : a));
+      const list = trips.map((trip) => `${trip.follower.name} ${ms(trip.rtt)} (${trip.how})`).join(', ');
+      if (fastest.rtt >= KV_THRESHOLDS.peerRoundTripSec) {
+        findings.push({
+          culprit: 'network',
+          node: `leader ${leader.name} ↔ followers`,
+          member: leader.name,
+          evidence: `round trips to the followers: ${list}; every write waits for the fastest follower`,
+          labFix: 'network=0',
+          fix: 'place the members closer (same zone / rack), or check the path for loss and queueing',
+          tradeOff: 'members in one zone lose zone-failure tolerance',
+          tier: 1,
+          severity: fastest.rtt / KV_THRESHOLDS.peerRoundTripSec,
+        });
+      } else if (slowest.rtt >= KV_THRESHOLDS.peerRoundTripSec) {
+        notes.push(`follower ${slowest.follower.name} is far from the leader (round trip ${ms(slowest.rtt)}), but the quorum hides it: writes commit with ${fastest.follower.name} (${ms(fastest.rtt)}) — no finding`);
+      }
+    } else if (followers.length > 0) {
+      notes.push('no round-trip observation of every follower in this run (no probe, and etcd probes peers only every few seconds)');
+    }
+
+    // Stalls: the leader sending heartbeats late (etcd_server_heartbeat_send_failures_total counts each heartbeat
+    // sent over twice the heartbeat interval after the last: the process did not run). A throttled leader does
+    // that too — counted under throttling. The gap between the app's view of each etcd call and the leader's own
+    // gRPC handling of it is the supporting evidence: time the server's handler never sees.
+    const late = view.rate(leader.metrics, 'etcd_server_heartbeat_send_failures_total');
+    if (late !== undefined && late >= KV_THRESHOLDS.lateHeartbeatsPerSec && !throttled.has(leader.name)) {
+      const gaps = topology.app
+        ? (['range', 'txn', 'put'] as const).flatMap((op) => {
+            const method = op === 'range' ? 'Range' : op === 'txn' ? 'Txn' : 'Put';
+            const client = view.weightedP99(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
+            const server = view.weightedP99(leader.metrics, 'grpc_server_handling_seconds', { grpc_method: method });
+            return client !== undefined && server !== undefined ? [{ op, client, server }] : [];
+          })
+        : [];
+      const top = gaps.sort((a, b) => b.client - b.server - (a.client - a.server))[0];
+      const gap = top ? `; ${top.op} p99 ${ms(top.client)} as the app sees it vs ${ms(top.server)} in the leader's own gRPC handler: ${ms(top.client - top.server)} outside the handler` : '';
+      findings.push({
+        culprit: 'stall',
+        node: roleName(leader),
+        member: leader.name,
+        evidence: `${late.toFixed(1)} late heartbeats/s from the leader (etcd_server_heartbeat_send_failures_total): it stops now and then${gap}`,
+        labFix: 'stall=0',
+        fix: `find what stops ${leader.name}: stop-the-world pauses, SIGSTOP/freezer, swapping, a VM's steal time; move leadership off a member that stalls`,
+        tradeOff: 'moving leadership costs one election round; a bigger machine costs money',
+        tier: 3,
+        severity: late / KV_THRESHOLDS.lateHeartbeatsPerSec,
+      });
+    }
+  }
+
+  if (topology.app) {
+    const app = topology.app;
+    const handling = view.mean(app, 'kv_app_request_duration_seconds');
+    const wait = view.mean(app, 'kv_app_lock_wait_seconds');
+    if (wait && handling && wait.mean >= KV_THRESHOLDS.lockWaitMeanSec && wait.mean >= KV_THRESHOLDS.lockWaitShare * handling.mean) {
+      findings.push({
+        culprit: 'lock',
+        node: 'app tier',
+        evidence: `writes waited ${ms(wait.mean)} on average for the shared lock (kv_app_lock_wait_seconds): ${pct(wait.mean / handling.mean)} of the ${ms(handling.mean)} handling time`,
+        labFix: 'lock=0',
+        fix: 'drop the shared lock: a compare-and-swap txn on the key\'s mod_revision (or a lock per key)',
+        tradeOff: 'CAS retries on conflict: a hot key spins instead of queueing',
+        tier: 1,
+        severity: wait.mean / KV_THRESHOLDS.lockWaitMeanSec,
+      });
+    }
+    const bytes = view.mean(app, 'kv_app_document_bytes');
+    if (bytes && bytes.mean >= KV_THRESHOLDS.documentMeanBytes) {
+      const received = view.rate(leader?.metrics ?? '', 'etcd_network_client_grpc_received_bytes_total');
+      findings.push({
+        culprit: 'serialization',
+        node: 'app tier',
+        evidence: `each write sends ${(bytes.mean / 1024).toFixed(0)} KiB to etcd (kv_app_document_bytes)${received !== undefined && leader ? `; ${leader.name} receives ${(received / 1024 / 1024).toFixed(1)} MiB/s from clients` : ''}`,
+        labFix: 'serialization=0',
+        fix: 'store the compact document (no embedded history; a reference to a blob store for large parts), or speak etcd\'s native gRPC protobuf API instead of JSON + base64',
+        tradeOff: 'splitting a document makes reads assemble it; gRPC needs generated stubs',
+        tier: 1,
+        severity: bytes.mean / KV_THRESHOLDS.documentMeanBytes,
+      });
+    }
+  }
+
+  findings.sort((a, b) => a.tier - b.tier || b.severity - a.severity);
+  return { findings, notes };
+}
+
+export function renderKvDiagnosis(diagnosis: KvDiagnosis): string {
+  const lines = diagnosis.findings.length === 0 ? ['kv findings: none'] : ['kv findings (causes first, then by how far past the threshold):'];
+  diagnosis.findings.forEach((finding, index) => {
+    lines.push(`  ${index + 1}. ${finding.culprit} on ${finding.node}: ${finding.evidence}`);
+    lines.push(`     fix: ${finding.fix} (lab: ${finding.labFix}); trade-off: ${finding.tradeOff}`);
+  });
+  for (const note of diagnosis.notes) lines.push(`  note: ${note}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+/**
+ * A process together with the cgroup it is in *now* and its run-queue wait (edge, Linux): what tells a throttled
+ * process from one that waits behind CPU neighbours. `--watch pid:N` reads the process alone; this source adds
+ * - `process_runqueue_wait_seconds_total`: time its threads were runnable but not running (the sum over
+ *   /proc/PID/task/*\/schedstat's second field, ns), a counter whose rate is "threads waiting for a CPU";
+ * - the cgroup's CPU counters (`cgroup_cpu_throttled_periods_total`, …) of the group /proc/PID/cgroup names at
+ *   each reading, so a process moved into a throttled group mid-run is followed (the kv lab does exactly that).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { seriesKey } from './metric-snapshot.js';
+import { readCgroup, readProcess, resolveCgroup } from './process-source.js';
+import type { ReadResult, SignalSource } from './signal-source.js';
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sum of every thread's run-queue wait, seconds; undefined when schedstat is not readable. */
+export async function runQueueWaitSeconds(pid: number): Promise<number | undefined> {
+  let tasks: string[];
+  try {
+    tasks = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let totalNs = 0;
+  let read = 0;
+  for (const task of tasks) {
+    const fields = (await readText(`/proc/${pid}/task/${task}/schedstat`))?.trim().split(/\s+/);
+    const waitNs = Number(fields?.[1]);
+    if (Number.isFinite(waitNs)) {
+      totalNs += waitNs;
+      read++;
+    }
+  }
+  return read > 0 ? totalNs / 1e9 : undefined;
+}
+
+/** The cgroup path of `pid` for the cpu controller: the v1 line naming `cpu`, else the v2 line (`0::/path`). */
+export function cpuCgroupPath(procCgroup: string): string | undefined {
+  let v2: string | undefined;
+  for (const line of procCgroup.split('\n')) {
+    const [, controllers = '', path] = line.split(':');
+    if (path === undefined) continue;
+    if (controllers.split(',').includes('cpu')) return path;
+    if (controllers === '') v2 = path;
+  }
+  return v2;
+}
+
+export function pidCgroupSource(name: string, pid: number): SignalSource {
+  return {
+    name,
+    kind: 'process',
+    target: `pid:${pid} (+ its cgroup)`,
+    async read(): Promise<ReadResult> {
+      const snapshot = await readProcess(pid);
+      if (!snapshot) return { kind: 'failed', reason: 'gone', message: `process ${pid} exited` };
+      const wait = await runQueueWaitSeconds(pid);
+      if (wait !== undefined) snapshot.set(seriesKey('process_runqueue_wait_seconds_total', {}), { metric: 'process_runqueue_wait_seconds_total', labels: {}, reading: { kind: 'counter', value: wait } });
+      const path = cpuCgroupPath((await readText(`/proc/${pid}/cgroup`)) ?? '');
+      const dirs = path === undefined ? undefined : await resolveCgroup(path === '/' ? '' : path);
+      const group = dirs ? await readCgroup(dirs) : undefined;
+      if (group) for (const [key, series] of group) snapshot.set(key, series);
+      return { kind: 'ok', snapshot, badLines: 0 };
+    },
+  };
+}

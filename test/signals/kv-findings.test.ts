@@ -1,0 +1,112 @@
+/**
+ * The kv detectors on synthetic per-interval series (pure): each planted signature is found on the right node
+ * with the right fix, the ranking puts causes before consequences, the healthy cluster yields nothing, a slow
+ * follower yields a quorum note and no network finding, and a busy machine (every member waiting for CPU) is a
+ * note, not a culprit.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunFile, SignalSeries } from '../../src/core/run-file.js';
+import { diagnoseKv, type KvTopology } from '../../src/signals/kv-findings.js';
+
+/** Interval 0 is warm-up; 1..4 are measured. */
+const INTERVALS = 5;
+const each = (value: number): number[] => Array.from({ length: INTERVALS }, () => value);
+
+const topology: KvTopology = {
+  members: ['kv0', 'kv1', 'kv2'].map((name, index) => ({ name, role: index === 0 ? 'leader' : 'follower', idHex: `${index + 1}a`, metrics: name, process: `${name}.proc`, peerProbe: `${name}.peer` })),
+  app: 'app',
+};
+
+interface Member {
+  fsyncMeanSec: number;
+  gcPerSec: number;
+  waitPerSec: number;
+  cpuPerSec: number;
+  throttledShare: number;
+  peerSec: number;
+  lateHeartbeatsPerSec: number;
+}
+
+const HEALTHY: Member = { fsyncMeanSec: 0.002, gcPerSec: 0.3, waitPerSec: 0.05, cpuPerSec: 0.2, throttledShare: 0, peerSec: 0.0012, lateHeartbeatsPerSec: 0 };
+
+function run(members: Partial<Member>[], app: { lockWaitSec?: number; handlingSec: number; documentBytes: number }): RunFile {
+  const series: SignalSeries[] = [];
+  members.forEach((overrides, index) => {
+    const m = { ...HEALTHY, ...overrides };
+    const name = `kv${index}`;
+    series.push({ source: name, metric: 'etcd_disk_wal_fsync_duration_seconds', labels: {}, kind: 'histogram', rate: each(30), mean: each(m.fsyncMeanSec), p99: each(m.fsyncMeanSec * 2) });
+    series.push({ source: name, metric: 'go_gc_duration_seconds', labels: {}, kind: 'summary', rate: each(m.gcPerSec), mean: each(0.0005) });
+    series.push({ source: name, metric: 'etcd_server_heartbeat_send_failures_total', labels: {}, kind: 'counter', rate: each(m.lateHeartbeatsPerSec) });
+    series.push({ source: `${name}.proc`, metric: 'process_runqueue_wait_seconds_total', labels: {}, kind: 'counter', rate: each(m.waitPerSec) });
+    series.push({ source: `${name}.proc`, metric: 'process_cpu_user_seconds_total', labels: {}, kind: 'counter', rate: each(m.cpuPerSec * 0.7) });
+    series.push({ source: `${name}.proc`, metric: 'process_cpu_system_seconds_total', labels: {}, kind: 'counter', rate: each(m.cpuPerSec * 0.3) });
+    series.push({ source: `${name}.proc`, metric: 'cgroup_cpu_periods_total', labels: {}, kind: 'counter', rate: each(10) });
+    series.push({ source: `${name}.proc`, metric: 'cgroup_cpu_throttled_periods_total', labels: {}, kind: 'counter', rate: each(10 * m.throttledShare) });
+    series.push({ source: `${name}.peer`, metric: 'peer_probe_rtt_seconds', labels: {}, kind: 'gauge', value: each(m.peerSec) });
+    series.push({ source: `${name}.peer`, metric: 'direct_probe_rtt_seconds', labels: {}, kind: 'gauge', value: each(0.001) });
+  });
+  series.push({ source: 'app', metric: 'kv_app_request_duration_seconds', labels: { route: 'PUT /kv/:key', status: '200' }, kind: 'histogram', rate: each(30), mean: each(app.handlingSec) });
+  if (app.lockWaitSec !== undefined) series.push({ source: 'app', metric: 'kv_app_lock_wait_seconds', labels: {}, kind: 'histogram', rate: each(30), mean: each(app.lockWaitSec) });
+  series.push({ source: 'app', metric: 'kv_app_document_bytes', labels: {}, kind: 'histogram', rate: each(30), mean: each(app.documentBytes) });
+  const intervals = Array.from({ length: INTERVALS }, (_, index) => ({ warmup: index === 0 }));
+  return { intervals, signals: { version: 1, intervalMs: 1000, sources: [], series } } as unknown as RunFile;
+}
+
+const calm = { handlingSec: 0.01, documentBytes: 150 };
+const healthy = (): Partial<Member>[] => [{}, {}, {}];
+
+test('a healthy cluster yields no finding and no note', () => {
+  const diagnosis = diagnoseKv(run(healthy(), calm), topology);
+  assert.deepEqual(diagnosis.findings, []);
+  assert.deepEqual(diagnosis.notes, []);
+});
+
+test('each planted signature is the top finding on the right node with its fix', () => {
+  const cases: { name: string; members: Partial<Member>[]; app?: typeof calm & { lockWaitSec?: number }; culprit: string; node: string; labFix: string }[] = [
+    { name: 'network', members: [{ peerSec: 0.021 }, { peerSec: 0.021 }, { peerSec: 0.021 }], culprit: 'network', node: 'leader kv0 ↔ followers', labFix: 'network=0' },
+    { name: 'fsync', members: [{ fsyncMeanSec: 0.03 }, {}, {}], culprit: 'fsync', node: 'leader kv0', labFix: 'wal-tmpfs' },
+    { name: 'throttle (slow fsync and late heartbeats are its consequences)', members: [{ throttledShare: 0.9, fsyncMeanSec: 0.03, lateHeartbeatsPerSec: 2, waitPerSec: 2 }, {}, {}], culprit: 'throttle', node: 'leader kv0', labFix: 'throttle=0' },
+    { name: 'cpu', members: [{ waitPerSec: 0.6 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
+    { name: 'gc', members: [{ gcPerSec: 7 }, {}, {}], culprit: 'gc', node: 'leader kv0', labFix: 'gc=0' },
+    { name: 'stall', members: [{ lateHeartbeatsPerSec: 1 }, {}, {}], culprit: 'stall', node: 'leader kv0', labFix: 'stall=0' },
+    { name: 'lock', members: healthy(), app: { handlingSec: 0.2, documentBytes: 150, lockWaitSec: 0.15 }, culprit: 'lock', node: 'app tier', labFix: 'lock=0' },
+    { name: 'serialization (beats the GC it causes)', members: [{ gcPerSec: 7 }, {}, {}], app: { handlingSec: 0.1, documentBytes: 88_000 }, culprit: 'serialization', node: 'app tier', labFix: 'serialization=0' },
+  ];
+  for (const planted of cases) {
+    const diagnosis = diagnoseKv(run(planted.members, planted.app ?? calm), topology);
+    const top = diagnosis.findings[0];
+    assert.ok(top, `${planted.name}: no finding`);
+    assert.equal(top.culprit, planted.culprit, `${planted.name}: top is ${top.culprit}`);
+    assert.equal(top.node, planted.node, planted.name);
+    assert.equal(top.labFix, planted.labFix, planted.name);
+  }
+});
+
+test('throttling takes the slow fsync and the late heartbeats of the same member: one finding, one note', () => {
+  const diagnosis = diagnoseKv(run([{ throttledShare: 0.9, fsyncMeanSec: 0.03, lateHeartbeatsPerSec: 2 }, {}, {}], calm), topology);
+  assert.deepEqual(diagnosis.findings.map((finding) => finding.culprit), ['throttle']);
+  assert.equal(diagnosis.findings[0]?.evidence, "90% of its cgroup's CPU periods were throttled (9.0 of 10.0 per second)");
+  assert.equal(diagnosis.notes.length, 1);
+  assert.match(diagnosis.notes[0] ?? '', /kv0's WAL fsync is slow too \(mean 30\.0 ms\), but it is throttled/);
+});
+
+test('one slow follower: no network finding, and a note that the quorum hides it', () => {
+  const diagnosis = diagnoseKv(run([{}, { peerSec: 0.021 }, {}], calm), topology);
+  assert.deepEqual(diagnosis.findings, []);
+  assert.deepEqual(diagnosis.notes, ['follower kv1 is far from the leader (round trip 20.0 ms), but the quorum hides it: writes commit with kv2 (0.2 ms) — no finding']);
+});
+
+test('a busy machine where every member waits for CPU is a note, not a culprit', () => {
+  const diagnosis = diagnoseKv(run([{ waitPerSec: 0.9 }, { waitPerSec: 0.8 }, { waitPerSec: 0.7 }], calm), topology);
+  assert.deepEqual(diagnosis.findings, []);
+  assert.match(diagnosis.notes[0] ?? '', /the machine is saturated/);
+});
+
+test('the warm-up interval is ignored', () => {
+  const planted = run([{}, {}, {}], calm);
+  const fsync = planted.signals?.series.find((series) => series.source === 'kv0' && series.metric === 'etcd_disk_wal_fsync_duration_seconds');
+  assert.ok(fsync?.mean);
+  fsync.mean[0] = 0.5;
+  assert.deepEqual(diagnoseKv(planted, topology).findings, []);
+});
