@@ -26,13 +26,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts a single-member cluster and waits until its /health is ok (at most 20 s). */
-export async function startEtcdMember(): Promise<EtcdMember> {
+/** Starts a single-member cluster and waits until its /health is ok (at most 20 s); `pprof` serves /debug/pprof. */
+export async function startEtcdMember(options: { pprof?: boolean } = {}): Promise<EtcdMember> {
   const dir = await mkdtemp(join(tmpdir(), 'perfloop-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const etcd = spawn(ETCD, ['--name', 'm1', '--data-dir', join(dir, 'data'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const etcd = spawn(ETCD, ['--name', 'm1', '--data-dir', join(dir, 'data'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`, ...(options.pprof ? ['--enable-pprof'] : []), '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   etcd.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
   const exited = new Promise<void>((resolve) => etcd.once('exit', () => resolve()));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { inspectableChild } from '../helpers/inspectable-child.js';
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { runFileSchema } from '../../src/core/run-file.js';
@@ -57,29 +57,15 @@ test('Go heap profile: ranked by bytes allocated (alloc_space), not by bytes sti
 });
 
 /** A Node child with --inspect on a free port: one function allocates a lot, another burns CPU on small integers (no heap numbers) and allocates nothing. */
-async function allocatingChild(): Promise<{ child: ChildProcess; port: number }> {
-  const script = `
+const ALLOCATING_SCRIPT = `
 function perfloopAllocator(n){const out=[];for(let i=0;i<n;i++){out.push({id:i,name:'item-'+i,tags:[i,i+1,i+2]})}return out.length}
 function cpuOnly(n){let x=0;for(let i=0;i<n;i++){x=(x+i*7)|0}return x}
 let sink=0;
 function loop(){sink+=perfloopAllocator(20000);sink+=cpuOnly(200000);setImmediate(loop)}
-loop();
-setTimeout(()=>process.exit(0),20000).unref();`;
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (data: Buffer) => {
-      text += data.toString();
-      const match = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', () => reject(new Error(`child exited: ${text}`)));
-  });
-  return { child, port };
-}
+loop();`;
 
 test('Node target through the inspector: the known allocating function tops the heap profile; the report draws its allocation flame graph', async () => {
-  const { child, port } = await allocatingChild();
+  const { child, port } = await inspectableChild(ALLOCATING_SCRIPT);
   const collector = profileCollector([{ name: 'node', target: parseProfileTarget(`inspector://127.0.0.1:${port}`, '--profile') }]);
   const startedAt = new Date().toISOString();
   try {

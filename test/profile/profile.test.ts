@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { inspectableChild } from '../helpers/inspectable-child.js';
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { runFileSchema } from '../../src/core/run-file.js';
@@ -122,29 +122,15 @@ test('pprof collector: fetches /debug/pprof/profile?seconds=N and the delta heap
 });
 
 /** A Node child with --inspect on a free port, running a known hot function between event-loop turns. */
-async function inspectableChild(): Promise<{ child: ChildProcess; port: number }> {
-  const script = `
+const HOT_SCRIPT = `
 function perfloopHotSpin(n){let x=0;for(let i=0;i<n;i++){x+=Math.sqrt(i)*Math.sin(i)}return x}
 function coldWork(){return JSON.stringify({a:[1,2,3]}).length}
 let sink=0;
 function loop(){sink+=perfloopHotSpin(200000);sink+=coldWork();setImmediate(loop)}
-loop();
-setTimeout(()=>process.exit(0),20000).unref();`;
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (data: Buffer) => {
-      text += data.toString();
-      const match = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', () => reject(new Error(`child exited: ${text}`)));
-  });
-  return { child, port };
-}
+loop();`;
 
 test('Node target through the inspector: the known hot function tops the profile; profile analyze prints it first', async () => {
-  const { child, port } = await inspectableChild();
+  const { child, port } = await inspectableChild(HOT_SCRIPT);
   const collector = profileCollector([{ name: 'node', target: parseProfileTarget(`inspector://127.0.0.1:${port}`, '--profile') }]);
   const startedAt = new Date().toISOString();
   try {

@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunFile } from '../../src/core/run-file-io.js';
 import { topFunctions } from '../../src/profile/profile-model.js';
 import { runCli } from '../helpers/cli.js';
-
-const ETCD = '/usr/bin/etcd';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { etcdInstalled, startEtcdMember } from '../helpers/etcd-member.js';
 
 test('a real etcd member: Prometheus histograms (WAL fsync, backend commit) per interval and a Go CPU profile from /debug/pprof', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(ETCD)) {
+  if (!etcdInstalled()) {
     t.skip('etcd is not installed (apt-get install etcd-server)');
     return;
   }
-  const dir = await mkdtemp(join(tmpdir(), 'perfloop-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const client = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const etcd = spawn(ETCD, ['--name', 'm1', '--data-dir', join(dir, 'data'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `m1=${peer}`, '--enable-pprof', '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  etcd.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+  const member = await startEtcdMember({ pprof: true });
+  const client = member.clientUrl;
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-etcd-run-'));
   try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const healthy = await fetch(`${client}/health`).then((response) => response.ok, () => false);
-      if (healthy) break;
-      if (Date.now() > deadline || etcd.exitCode !== null) throw new Error(`etcd did not become healthy: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     const out = join(dir, 'run.json');
     // Puts through etcd's JSON gateway: each is a raft proposal, a WAL append and an fsync.
     const result = await runCli(['run', `${client}/v3/kv/put`, '--method', 'POST', '--body', '{"key":"cGVyZmxvb3A=","value":"MQ=="}', '--rate', '40', '--duration', '3s', '--quiet', '--out', out, '--scrape', `etcd=${client}/metrics`, '--profile', `etcd=${client}/debug/pprof`]);
@@ -69,8 +45,7 @@ test('a real etcd member: Prometheus histograms (WAL fsync, backend commit) per 
     assert.ok((allocated[0]?.self ?? 0) > 0, 'allocation sites with bytes');
     assert.ok(allocated.some((row) => row.name.includes('etcd') && row.total > 0), allocated.slice(0, 5).map((row) => row.name).join(', '));
   } finally {
-    etcd.kill('SIGTERM');
-    await new Promise((resolve) => (etcd.exitCode !== null ? resolve(null) : etcd.once('exit', resolve)));
+    await member.stop();
     await rm(dir, { recursive: true, force: true });
   }
 });
