@@ -4,18 +4,18 @@
  * culprits; resolves once every member is healthy. Culprits change at runtime through the supervisor's
  * loopback admin endpoint. Any start failure leaves nothing running.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { badInput, PerfloopError } from '../core/errors.js';
 import { CulpritSpecError, NO_CULPRITS, parseCulprits, type KvCulprits } from './kv-culprits.js';
 import type { KvLabSnapshot, KvSupervisorConfig, KvSupervisorMessage } from '../../lab/kv/kv-messages.js';
-import { isProcessAlive, stopLabProcess } from './lab.js';
+
+type KvReadyMessage = Extract<KvSupervisorMessage, { type: 'ready' }>;
+import { launchSupervisor } from './supervisor-launch.js';
 
 const SUPERVISOR_ENTRY = fileURLToPath(new URL('../../lab/kv/kv-supervisor.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 20_000;
 /** A leader restart (GOGC, strace, WAL move) plus moving leadership back. */
 const APPLY_TIMEOUT_MS = 60_000;
 
@@ -62,19 +62,6 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /** Starts the cluster and resolves once every member is healthy and kv0 leads. */
 export async function startKvLab(options: StartKvLabOptions = {}): Promise<KvLab> {
@@ -85,43 +72,17 @@ export async function startKvLab(options: StartKvLabOptions = {}): Promise<KvLab
   if (!etcdInstalled()) throw badInput('etcd', 'etcd and etcdctl are not installed (Debian: apt-get install etcd-server etcd-client)');
   const config: KvSupervisorConfig = { leaderClientPort: port, culprits, detached: options.detached ?? false };
   if (options.fsyncMode) config.fsyncMode = options.fsyncMode;
-  const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
-  const output = logFd ?? (options.detached ? 'ignore' : 'inherit');
-  const child = fork(SUPERVISOR_ENTRY, [], {
-    env: { ...process.env, KV_LAB_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', output, output, 'ipc'],
+  const supervisor = await launchSupervisor<KvReadyMessage>({
+    entry: SUPERVISOR_ENTRY,
+    configVariable: 'KV_LAB_CONFIG',
+    config,
+    name: 'kv lab',
     detached: options.detached ?? false,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    startTimeoutMs: START_TIMEOUT_MS,
+    fieldName: (field) => `--${field}`,
   });
-  if (logFd !== undefined) closeSync(logFd);
-
-  const message = await new Promise<KvSupervisorMessage>((resolve) => {
-    const timer = setTimeout(() => resolve({ type: 'error', message: `kv lab did not start within ${START_TIMEOUT_MS / 1000} s` }), START_TIMEOUT_MS);
-    child.once('message', (received: KvSupervisorMessage) => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ type: 'error', message: `kv lab supervisor exited during start (${signal ?? `code ${code}`})` });
-    });
-  });
-  if (message.type === 'error') {
-    child.kill('SIGTERM');
-    await waitForExit(child, STOP_TIMEOUT_MS);
-    throw message.field ? badInput(`--${message.field}`, message.message) : new PerfloopError('LAB', `kv lab: ${message.message}`);
-  }
-  if (options.detached) {
-    if (child.connected) child.disconnect();
-    child.unref();
-  }
-  let stopped: Promise<void> | undefined;
-  return {
-    ...message.lab,
-    stop() {
-      stopped ??= options.detached ? stopKvLabProcess(message.lab.supervisorPid) : (child.kill('SIGTERM'), waitForExit(child, STOP_TIMEOUT_MS));
-      return stopped;
-    },
-  };
+  return { ...supervisor.ready.lab, stop: () => supervisor.stop() };
 }
 
 async function adminRequest(adminUrl: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<KvLabSnapshot> {
@@ -152,10 +113,3 @@ export async function setCulprits(lab: Pick<KvLabSnapshot, 'adminUrl'> & { culpr
   if (lab.culprits) Object.assign(lab.culprits, state.culprits);
   return state;
 }
-
-/** Stops a lab by its supervisor pid (e.g. from the state file); its members die with it. */
-export async function stopKvLabProcess(supervisorPid: number): Promise<void> {
-  await stopLabProcess(supervisorPid, STOP_TIMEOUT_MS);
-}
-
-export { isProcessAlive };

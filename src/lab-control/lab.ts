@@ -3,17 +3,15 @@
  * and returns the gateway URL and process ids. Any start failure leaves nothing running and becomes bad input
  * (exit 2) naming what to change: the port, DATABASE_URL or REDIS_URL.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { badInput, PerfloopError } from '../core/errors.js';
+import { launchSupervisor } from './supervisor-launch.js';
 import { FIX_NAMES, isFixName, type FixName } from './lab-problems.js';
-import type { SupervisorConfig, SupervisorMessage } from '../../lab/service-messages.js';
+import type { LabReadyMessage, SupervisorConfig } from '../../lab/service-messages.js';
 
 const SUPERVISOR_ENTRY = fileURLToPath(new URL('../../lab/supervisor.js', import.meta.url));
 /** PGlite's first start compiles its WebAssembly and runs initdb: several seconds on a small machine. */
 const START_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 20_000;
 
 export interface StartLabOptions {
   /** Fixes applied from the start: a set of names, or 'all' for the fast lab. */
@@ -56,20 +54,6 @@ function normaliseFixes(fixes: Set<string> | 'all'): Set<FixName> {
   return result;
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /** Starts the lab and resolves once the gateway answers; rejects with a PerfloopError on any failure. */
 export async function startLab(options: StartLabOptions): Promise<Lab> {
   const fixes = normaliseFixes(options.fixes);
@@ -84,79 +68,18 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   if (options.databaseUrl) config.databaseUrl = options.databaseUrl;
   if (options.redisUrl) config.redisUrl = options.redisUrl;
 
-  const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
-  const output = logFd ?? (options.detached ? 'ignore' : 'inherit');
-  const child = fork(SUPERVISOR_ENTRY, [], {
-    env: { ...process.env, LAB_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', output, output, 'ipc'],
+  const supervisor = await launchSupervisor<LabReadyMessage>({
+    entry: SUPERVISOR_ENTRY,
+    configVariable: 'LAB_CONFIG',
+    config,
+    name: 'lab',
     detached: options.detached ?? false,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    startTimeoutMs: START_TIMEOUT_MS,
+    fieldName: (field) => field,
   });
-  if (logFd !== undefined) closeSync(logFd);
-
-  const message = await new Promise<SupervisorMessage>((resolve) => {
-    const timer = setTimeout(
-      () => resolve({ type: 'error', message: `lab did not start within ${START_TIMEOUT_MS / 1000} s` }),
-      START_TIMEOUT_MS,
-    );
-    child.once('message', (received: SupervisorMessage) => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ type: 'error', message: `lab supervisor exited during start (${signal ?? `code ${code}`})` });
-    });
-  });
-
-  if (message.type === 'error') {
-    // The supervisor stops its services before exiting; wait for it so nothing is left running.
-    child.kill('SIGTERM');
-    await waitForExit(child, STOP_TIMEOUT_MS);
-    throw message.field ? badInput(message.field, message.message) : new PerfloopError('LAB', `lab: ${message.message}`);
-  }
-
-  if (options.detached) {
-    child.disconnect();
-    child.unref();
-  }
-  let stopped: Promise<void> | undefined;
-  return {
-    gatewayUrl: message.gatewayUrl,
-    serviceUrls: message.services,
-    fixes,
-    pids: message.pids,
-    stop() {
-      stopped ??= (async () => {
-        if (options.detached) {
-          await stopLabProcess(child.pid ?? 0);
-          return;
-        }
-        child.kill('SIGTERM');
-        await waitForExit(child, STOP_TIMEOUT_MS);
-      })();
-      return stopped;
-    },
-  };
-}
-
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive but not ours.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Stops a lab by its supervisor pid (e.g. from the state file); resolves once it has exited. */
-export async function stopLabProcess(supervisorPid: number, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-  if (!isProcessAlive(supervisorPid)) return;
-  process.kill(supervisorPid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isProcessAlive(supervisorPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (isProcessAlive(supervisorPid)) process.kill(supervisorPid, 'SIGKILL');
+  const { ready } = supervisor;
+  return { gatewayUrl: ready.gatewayUrl, serviceUrls: ready.services, fixes, pids: ready.pids, stop: () => supervisor.stop() };
 }
 
 async function postFixes(lab: LabEndpoints, fixes: Set<FixName>): Promise<void> {

@@ -20,7 +20,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdInstalled, isProcessAlive } from '../../src/lab-control/kv-lab.js';
+import { etcdInstalled } from '../../src/lab-control/kv-lab.js';
+import { isProcessAlive } from '../../src/lab-control/supervisor-launch.js';
 import { renderKvDemoTable } from '../../src/demo/render-kv-demo.js';
 import { runKvDemo } from '../../src/demo/run-kv-demo.js';
 

@@ -11,7 +11,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdInstalled, isProcessAlive } from '../../src/lab-control/kv-lab.js';
+import { etcdInstalled } from '../../src/lab-control/kv-lab.js';
+import { isProcessAlive } from '../../src/lab-control/supervisor-launch.js';
 import { readKvLabState } from '../../src/lab-control/kv-lab-state-file.js';
 import { CLI_PATH, runCli } from '../helpers/cli.js';
 

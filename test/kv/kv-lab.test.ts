@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { etcdInstalled, isProcessAlive, setCulprits, startKvLab, type KvLab } from '../../src/lab-control/kv-lab.js';
+import { etcdInstalled, setCulprits, startKvLab, type KvLab } from '../../src/lab-control/kv-lab.js';
+import { isProcessAlive } from '../../src/lab-control/supervisor-launch.js';
 import { sweepStaleLabDirs } from '../../lab/kv/etcd-cluster.js';
 
 const SKIP = etcdInstalled() ? false : 'etcd/etcdctl not installed (apt-get install etcd-server etcd-client)';

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { badInput } from '../../core/errors.js';
 import { KV_SWITCHES, formatCulprits } from '../../lab-control/kv-culprits.js';
 import type { KvLabSnapshot } from '../../../lab/kv/kv-messages.js';
-import { isProcessAlive, kvLabState, resolveCulprits, setCulprits, startKvLab, stopKvLabProcess } from '../../lab-control/kv-lab.js';
+import { kvLabState, resolveCulprits, setCulprits, startKvLab } from '../../lab-control/kv-lab.js';
+import { isProcessAlive, stopLabProcess } from '../../lab-control/supervisor-launch.js';
 import { kvLabStatePath, readKvLabState, removeKvLabState, writeKvLabState, type KvLabState } from '../../lab-control/kv-lab-state-file.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -80,9 +81,9 @@ async function stop(): Promise<number> {
     process.stdout.write('no kv lab is running here\n');
     return 0;
   }
-  await stopKvLabProcess(state.supervisorPid);
+  await stopLabProcess(state.supervisorPid);
   // Members die with their supervisor (pdeathsig); make sure even if it was killed hard.
-  for (const member of state.members) if (isProcessAlive(member.pid)) await stopKvLabProcess(member.pid);
+  for (const member of state.members) if (isProcessAlive(member.pid)) await stopLabProcess(member.pid);
   removeKvLabState();
   process.stdout.write(`kv lab stopped (supervisor pid ${state.supervisorPid})\n`);
   return 0;

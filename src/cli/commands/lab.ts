@@ -4,7 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badInput } from '../../core/errors.js';
-import { isProcessAlive, setFixes, startLab, stopLabProcess } from '../../lab-control/lab.js';
+import { setFixes, startLab } from '../../lab-control/lab.js';
+import { isProcessAlive, stopLabProcess } from '../../lab-control/supervisor-launch.js';
 import { LAB_PROBLEMS, parseFixList } from '../../lab-control/lab-problems.js';
 import { labStatePath, readLabState, removeLabState, writeLabState, type LabState } from '../../lab-control/lab-state-file.js';
 import type { Command } from '../command.js';
