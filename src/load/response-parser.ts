@@ -40,6 +40,7 @@ const SPACE = 32;
 const TAB = 9;
 const COLON = 58;
 const SEMICOLON = 59;
+const COMMA = 44;
 
 const lowerBytes = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
 const CONTENT_LENGTH = lowerBytes('content-length');
@@ -61,7 +62,7 @@ function equalsIgnoringCase(bytes: Uint8Array, start: number, end: number, lower
 function listHas(bytes: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
   let tokenStart = start;
   for (let at = start; at <= end; at++) {
-    if (at < end && bytes[at] !== 44) continue;
+    if (at < end && bytes[at] !== COMMA) continue;
     let from = tokenStart;
     let to = at;
     while (from < to && (bytes[from] === SPACE || bytes[from] === TAB)) from++;
@@ -153,7 +154,7 @@ export class ResponseParser {
           if (this.partial) {
             const line = Buffer.concat([this.partial, bytes.subarray(at, lineEnd + 1)]);
             this.partial = undefined;
-            if (!this.countHead(lineEnd + 1 - at)) return ParseStep.Error;
+            if (!this.countHead(line.length)) return ParseStep.Error;
             step = this.line(line, 0, line.length - 1, lineEnd + 1);
           } else {
             if (!this.countHead(lineEnd + 1 - at)) return ParseStep.Error;
@@ -175,12 +176,12 @@ export class ResponseParser {
     return true;
   }
 
+  /** Keeps the start of a line until its end arrives; a line that would outgrow the head limit is an error (in any state: a chunk-size line too). */
   private keepPartial(bytes: Buffer, start: number, end: number): boolean {
-    if (!this.countHead(end - start)) return false;
+    if (this.headBytes + (this.partial?.length ?? 0) + (end - start) > MAX_HEAD_BYTES) return false;
     const piece = bytes.subarray(start, end);
     // Copied: the transport reuses its read buffer.
     this.partial = this.partial ? Buffer.concat([this.partial, piece]) : Buffer.from(piece);
-    this.headBytes -= end - start; // counted again when the line completes
     return true;
   }
 

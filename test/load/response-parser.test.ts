@@ -112,6 +112,14 @@ test('garbage, ambiguous lengths, bad chunks and oversized heads are errors', ()
   // Same limits when the head arrives a few bytes at a time (a slow-drip server).
   const drip = Array.from({ length: 20_000 }, (_, index) => (index + 1) * 5);
   assert.equal(parse(huge, drip).step, ParseStep.Error);
+  // One header line, or one chunk-size line, that never ends: refused once it passes the limit, however dripped.
+  const endless = `HTTP/1.1 200 OK\r\nx-endless: ${'z'.repeat(MAX_HEAD_BYTES)}`;
+  assert.equal(parse(endless, Array.from({ length: 1000 }, (_, index) => (index + 1) * 100)).step, ParseStep.Error);
+  const endlessChunk = `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${'0'.repeat(MAX_HEAD_BYTES)}`;
+  assert.equal(parse(endlessChunk, Array.from({ length: 1000 }, (_, index) => (index + 1) * 100)).step, ParseStep.Error);
+  // Just under the limit, split anywhere, a long header line is fine.
+  const long = `HTTP/1.1 200 OK\r\nx-long: ${'q'.repeat(MAX_HEAD_BYTES - 100)}\r\ncontent-length: 0\r\n\r\n`;
+  assert.equal(parse(long, [30, 5000, 60_000]).step, ParseStep.Complete);
   // After a complete response, more bytes are a protocol error, not a second response.
   const parser = new ResponseParser();
   parser.reset(false);
