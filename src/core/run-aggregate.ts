@@ -3,7 +3,7 @@
  * Pure; warm-up intervals are excluded.
  */
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
-import type { ErrorKind, Interval, RequestStats, RequestSummary, RunSummary } from './run-file.js';
+import type { ErrorKind, Interval, IntervalStalls, RequestStats, RequestSummary, RunSummary } from './run-file.js';
 
 export interface RequestAggregate {
   count: number;
@@ -170,5 +170,21 @@ export function mergeIntervals(intervals: readonly Interval[]): Interval | undef
     sent: intervals.reduce((sum, interval) => sum + interval.sent, 0),
     requests: Object.fromEntries([...requests].map(([name, aggregate]) => [name, encodeAggregate(aggregate)])),
     scheduleLag: scheduleLag.encode(),
+    ...stallsOf(intervals),
   };
+}
+
+function stallsOf(intervals: readonly Interval[]): Pick<Interval, 'generatorStalls'> {
+  let sum: IntervalStalls | undefined;
+  for (const interval of intervals) if (interval.generatorStalls) sum = addStalls(sum, interval.generatorStalls);
+  return sum ? { generatorStalls: sum } : {};
+}
+
+/**
+ * Generator threads' stalls in one interval: the longest GC pause of any, run-queue waits summed; steal is of the CPUs the
+ * threads may use — the same CPUs for every thread of a process unless pinned apart — so the largest stands.
+ */
+export function addStalls(sum: IntervalStalls | undefined, stalls: IntervalStalls): IntervalStalls {
+  if (!sum) return { ...stalls };
+  return { gcMaxUs: Math.max(sum.gcMaxUs, stalls.gcMaxUs), runQueueWaitUs: sum.runQueueWaitUs + stalls.runQueueWaitUs, stealUs: Math.max(sum.stealUs, stalls.stealUs) };
 }

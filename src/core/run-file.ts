@@ -50,8 +50,23 @@ export const intervalSchema = z.object({
   requests: z.record(z.string(), requestStatsSchema),
   /** Actual send − intended start, µs: the generator's own health. */
   scheduleLag: encodedHistogram,
+  /**
+   * What kept the generator threads from their schedule besides their own work (Linux, µs; measured when each
+   * thread handed the interval over, so it may lag the interval by up to a quarter second).
+   */
+  generatorStalls: z
+    .object({
+      /** Longest garbage-collection pause of any generator thread. */
+      gcMaxUs: z.number().nonnegative(),
+      /** Time the threads were ready to run but waited for a CPU another thread had (summed over threads). */
+      runQueueWaitUs: z.number().nonnegative(),
+      /** Time the hypervisor took from the virtual CPUs the threads may run on. */
+      stealUs: z.number().nonnegative(),
+    })
+    .optional(),
 });
 export type Interval = z.infer<typeof intervalSchema>;
+export type IntervalStalls = NonNullable<Interval['generatorStalls']>;
 
 export const healthSchema = z.object({
   valid: z.boolean(),
@@ -73,6 +88,17 @@ export const healthSchema = z.object({
   /** Garbage-collection pauses of the generator threads. */
   gcPauseMaxUs: z.number().nonnegative().optional(),
   gcTotalMs: z.number().nonnegative().optional(),
+  /** The interval with the largest schedule lag and what its generator threads measured there (stall-attribution.ts). */
+  worstStall: z
+    .object({
+      atMs: z.number().nonnegative(),
+      lagMaxUs: z.number().nonnegative(),
+      gcMaxUs: z.number().nonnegative(),
+      runQueueWaitUs: z.number().nonnegative(),
+      stealUs: z.number().nonnegative(),
+      cause: z.enum(['garbage collection', 'CPU contention', 'host steal', 'unexplained']),
+    })
+    .optional(),
   /** Scheduling priority of the generator threads (the lowest any of them got): realtime, raised or normal. */
   generatorPriority: z.enum(['realtime', 'raised', 'normal']).optional(),
 });

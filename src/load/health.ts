@@ -11,6 +11,7 @@ import type { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
 import { GENERATOR_PRIORITIES, type GeneratorPriority } from './generator-priority.js';
 import { MAX_WAITING_REQUESTS, type ScheduleCut } from './segment-runner.js';
+import { attributeWorstStall, describeStall, NOTABLE_LAG_US } from './stall-attribution.js';
 
 export interface HealthThresholds {
   /** Schedule lag p99 above this invalidates the run. */
@@ -93,6 +94,8 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
     }
   }
   const gcPauseMaxUs = inputs.gcPauses?.maxUs;
+  const worstStall = attributeWorstStall(measured);
+  if (worstStall && worstStall.lagMaxUs >= NOTABLE_LAG_US) reasons.push(describeStall(worstStall));
 
   if (scheduled > 0 && sent < scheduled * 0.99) {
     reasons.push(`${scheduled - sent} of ${scheduled} requests waited for a free connection (more --connections would send them on time; their wait counts in latency)`);
@@ -110,6 +113,7 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
     inFlightAtEnd: inputs.inFlightAtEnd,
     ...(latency.count > 0 ? { generatorShareUs, untrustworthy } : {}),
     ...(gcPauseMaxUs !== undefined ? { gcPauseMaxUs, gcTotalMs: inputs.gcTotalMs ?? 0 } : {}),
+    ...(worstStall ? { worstStall } : {}),
     ...(inputs.priorities?.length ? { generatorPriority: lowestPriority(inputs.priorities) } : {}),
   };
 }

@@ -8,11 +8,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PreciseClock, systemClock, type Clock } from '../core/clock.js';
 import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { prioritizeGeneratorThread } from './generator-priority.js';
-import { transferablesOf } from './raw-interval.js';
+import { transferablesOf, type RawInterval } from './raw-interval.js';
 import type { RequestSender } from './request-sender.js';
 import { runSegment } from './segment-runner.js';
 import { rehearseResponseParsing } from './socket-transport.js';
 import { senderForScenario } from './routed-sender.js';
+import { ThreadStallMeter } from './thread-stall-meter.js';
 import { traceparentFor } from './trace-context.js';
 import type { MainMessage, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
@@ -31,17 +32,32 @@ const transport: RequestSender = await senderForScenario(task.scenario, task.tra
 
 const gcPauses = LatencyHistogram.empty();
 let gcTotalMs = 0;
+/** Longest pause since the last intervals were handed over. */
+let gcMaxSinceSealUs = 0;
+const recordGc = (durationMs: number): void => {
+  gcPauses.record(durationMs * 1000);
+  gcTotalMs += durationMs;
+  gcMaxSinceSealUs = Math.max(gcMaxSinceSealUs, durationMs * 1000);
+};
 const gcObserver = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    gcPauses.record(entry.duration * 1000);
-    gcTotalMs += entry.duration;
-  }
+  for (const entry of list.getEntries()) recordGc(entry.duration);
 });
+const stallMeter = new ThreadStallMeter();
+
+/** Sets what stalled this thread since the last hand-over on the newest interval handed over now. */
+function markStalls(intervals: RawInterval[]): void {
+  const newest = intervals[intervals.length - 1];
+  const waits = stallMeter.take();
+  if (!newest || !waits) return;
+  newest.stalls = { gcMaxUs: Math.round(gcMaxSinceSealUs), runQueueWaitUs: Math.round(waits.runQueueWaitUs), stealUs: waits.stealUs };
+  gcMaxSinceSealUs = 0;
+}
 
 function run(startEpochMs: number): void {
   // Each thread has its own performance.timeOrigin; this maps the shared start onto this thread's clock.
   const startUs = (startEpochMs - performance.timeOrigin) * 1000;
   gcObserver.observe({ entryTypes: ['gc'] });
+  stallMeter.take(); // the set-up's waits are not the schedule's
   runSegment({
     scenario: task.scenario,
     segment: task.segment,
@@ -52,15 +68,15 @@ function run(startEpochMs: number): void {
     traceSampleRate: task.traceSampleRate,
     samplesCap: task.samplesCap,
     signal: stop.signal,
-    onIntervalsSealed: (intervals) => post({ type: 'sealed', intervals }, transferablesOf(intervals)),
+    onIntervalsSealed: (intervals) => {
+      markStalls(intervals);
+      post({ type: 'sealed', intervals }, transferablesOf(intervals));
+    },
   })
     .then(async (result) => {
       await transport.close();
       // Entries still buffered in the observer belong to the run.
-      for (const entry of gcObserver.takeRecords()) {
-        gcPauses.record(entry.duration * 1000);
-        gcTotalMs += entry.duration;
-      }
+      for (const entry of gcObserver.takeRecords()) recordGc(entry.duration);
       gcObserver.disconnect();
       const stalls = { gcPauses: gcPauses.toSparse(), gcTotalMs, priority };
       post({ type: 'done', result, stalls }, [stalls.gcPauses.buffer as ArrayBuffer]);

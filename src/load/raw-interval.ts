@@ -3,8 +3,8 @@
  * encoding. The main thread assembles them — across worker threads — into the run file's encoded
  * intervals (`IntervalAssembler`), so the thread that keeps the schedule never encodes or merges.
  */
-import type { Interval, RequestStats } from '../core/run-file.js';
-import { addCounters, encodeAggregate, type IntervalAggregate, type RequestCounters } from '../core/run-aggregate.js';
+import type { Interval, IntervalStalls, RequestStats } from '../core/run-file.js';
+import { addCounters, addStalls, encodeAggregate, type IntervalAggregate, type RequestCounters } from '../core/run-aggregate.js';
 import { HistogramPool } from '../histogram/histogram-pool.js';
 import type { IntervalGrid } from './interval-plan.js';
 
@@ -22,6 +22,8 @@ export interface RawInterval {
   sent: number;
   scheduleLag: Float64Array;
   requests: Record<string, RawRequestStats>;
+  /** Set by the generator thread when it can measure them (thread-stall-meter.ts). */
+  stalls?: IntervalStalls;
 }
 
 /** The buffers to transfer (not copy) when posting raw intervals to another thread. */
@@ -38,6 +40,7 @@ interface Pending extends IntervalAggregate {
   durationMs: number;
   /** How many generator threads have delivered this interval. */
   sources: number;
+  stalls?: IntervalStalls;
 }
 
 /**
@@ -67,6 +70,7 @@ export class IntervalAssembler {
     pending.scheduled += raw.scheduled;
     pending.sent += raw.sent;
     pending.scheduleLag.addSparse(raw.scheduleLag);
+    if (raw.stalls) pending.stalls = addStalls(pending.stalls, raw.stalls);
     for (const [name, stats] of Object.entries(raw.requests)) {
       let aggregate = pending.requests.get(name);
       if (!aggregate) pending.requests.set(name, (aggregate = { count: 0, ok: 0, statuses: {}, errors: {}, bytesReceived: 0, latency: this.histograms.take(), serviceTime: this.histograms.take() }));
@@ -87,7 +91,15 @@ export class IntervalAssembler {
       this.histograms.give(aggregate.latency);
       this.histograms.give(aggregate.serviceTime);
     }
-    const interval: Interval = { ...planned, durationMs: pending.durationMs, scheduled: pending.scheduled, sent: pending.sent, requests, scheduleLag: pending.scheduleLag.encode() };
+    const interval: Interval = {
+      ...planned,
+      durationMs: pending.durationMs,
+      scheduled: pending.scheduled,
+      sent: pending.sent,
+      requests,
+      scheduleLag: pending.scheduleLag.encode(),
+      ...(pending.stalls ? { generatorStalls: pending.stalls } : {}),
+    };
     this.histograms.give(pending.scheduleLag);
     this.done.push(interval);
     this.onInterval?.(interval);

@@ -85,3 +85,35 @@ export function quotaCores(quotaUs: number | 'max', periodUs: number): number | 
   if (quotaUs === 'max' || quotaUs < 0 || !(periodUs > 0)) return undefined;
   return quotaUs / periodUs;
 }
+
+/** Time a thread waited on a run queue for a CPU, ns: the second field of /proc/PID/task/TID/schedstat. */
+export function parseSchedstatWaitNs(text: string): number | undefined {
+  const waitNs = Number(text.trim().split(/\s+/)[1]);
+  return Number.isFinite(waitNs) ? waitNs : undefined;
+}
+
+/** A kernel CPU list ("0-3,6", as in /proc/PID/status Cpus_allowed_list) → CPU numbers. */
+export function parseCpuList(text: string): number[] {
+  const cpus: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const [first, last] = part.split('-').map(Number);
+    if (first === undefined || !Number.isInteger(first)) continue;
+    for (let cpu = first; cpu <= (last !== undefined && Number.isInteger(last) ? last : first); cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/**
+ * Steal time of the given CPUs from /proc/stat, in clock ticks (USER_HZ): time the hypervisor ran something
+ * else while this guest's virtual CPU had work. The eighth value of each `cpuN` line.
+ */
+export function parseCpuStealTicks(text: string, cpus: readonly number[]): number {
+  const wanted = new Set(cpus);
+  let ticks = 0;
+  for (const line of text.split('\n')) {
+    const match = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!match?.[1] || !match[2] || !wanted.has(Number(match[1]))) continue;
+    ticks += Number(match[2].split(/\s+/)[7] ?? 0) || 0;
+  }
+  return ticks;
+}
