@@ -46,7 +46,7 @@ export function attributeWorstStall(intervals: readonly Interval[]): StallAttrib
 
 const CAUSE_MEANING: Record<StallCause, string> = {
   'garbage collection': "the generator's own garbage collector",
-  'CPU contention': "another thread held the generator's CPU — not the generator's doing; pin it to a core of its own (taskset) or raise --priority",
+  'CPU contention': "another thread held the generator's CPU: another process, or perfloop's own main thread when the whole process is pinned to one core; leave the generator a core of its own or use --priority realtime",
   'host steal': 'the hypervisor ran something else on its virtual CPU — the machine, not the generator or the target',
   unexplained: "the generator's own work, or a stall it cannot see",
 };
