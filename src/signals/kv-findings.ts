@@ -4,8 +4,8 @@
  * app tier's metrics — over the measured intervals, and names the culprit, the node (leader, follower N, the app
  * tier) and the fix. Leader-side detectors compare the leader with its followers: the followers append, sync and
  * apply the same log on the same machine, so a shared machine's load moves them together, while a culprit on the
- * leader moves only the leader. Ranking: findings that name a cause (throttling, a slow disk, the network, a lock,
- * large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
+ * leader moves only the leader. Ranking: findings that name a cause (throttling, a member crowded onto CPUs that
+ * other processes keep busy, a slow disk, the network, a lock, large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
  * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
  * by how far past its threshold.
  */
@@ -63,6 +63,11 @@ export const KV_THRESHOLDS = {
    */
   runQueueWaitPerCpu: 1,
   runQueueWaitRatio: 2,
+  /**
+   * Share of the CPUs a member may use (affinity/cpuset narrower than the machine) that other processes kept busy:
+   * past it, the member is crowded onto its cores.
+   */
+  crowdedCpuShare: 0.5,
   walFsyncMeanSec: 0.005,
   walFsyncRatio: 3,
   gcPerSec: 2,
@@ -205,7 +210,9 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // CPU contention: a member's threads waiting for a CPU far more than the other members' (and not throttled).
+  // CPU contention. A member allowed fewer CPUs than the machine has (affinity, cpuset) whose CPUs other processes
+  // keep busy is crowded onto its cores, however busy the rest of the machine is: a cause, named by where it may run.
+  // Otherwise: a member's threads waiting for a CPU far more than the other members' (and not throttled).
   const waits = members.flatMap((member) => {
     if (!member.process) return [];
     const wait = view.rate(member.process, 'process_runqueue_wait_seconds_total');
@@ -214,11 +221,35 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     if (wait === undefined) return [];
     return user + system > 0 ? [{ member, value: wait / (user + system) }] : [];
   });
+  const crowded = new Set<string>();
+  for (const member of members) {
+    if (!member.process || throttled.has(member.name)) continue;
+    const allowed = view.gaugeMean(member.process, 'process_cpus_allowed');
+    const host = view.gaugeMean(member.process, 'host_cpus');
+    const busy = view.rate(member.process, 'process_cpus_allowed_busy_seconds_total');
+    const own = (view.rate(member.process, 'process_cpu_user_seconds_total') ?? 0) + (view.rate(member.process, 'process_cpu_system_seconds_total') ?? 0);
+    if (allowed === undefined || host === undefined || busy === undefined || allowed <= 0 || allowed >= host) continue;
+    const othersShare = Math.min(1, Math.max(0, busy - own) / allowed);
+    if (othersShare < KV_THRESHOLDS.crowdedCpuShare) continue;
+    crowded.add(member.name);
+    const wait = waits.find((entry) => entry.member === member);
+    findings.push({
+      culprit: 'cpu',
+      node: roleName(member),
+      member: member.name,
+      evidence: `it may run on ${allowed.toFixed(0)} of the machine's ${host.toFixed(0)} CPUs (Cpus_allowed_list), and other processes kept ${allowed === 1 ? 'that CPU' : 'those CPUs'} ${pct(othersShare)} busy (/proc/stat per CPU, minus its own ${own.toFixed(2)} CPU-s/s)${wait ? `; its threads waited ${wait.value.toFixed(1)} s for a CPU per second they ran` : ''}: CPU contention on its cores`,
+      labFix: 'cpu=0',
+      fix: `give ${member.name} its own cores: move the neighbours off its CPUs, or widen its affinity/cpuset`,
+      tradeOff: 'dedicated cores cost capacity the neighbours had',
+      tier: 1,
+      severity: othersShare / KV_THRESHOLDS.crowdedCpuShare,
+    });
+  }
   if (waits.length === members.length && waits.every((entry) => entry.value >= KV_THRESHOLDS.runQueueWaitPerCpu)) {
     notes.push(`every member waited ≥ ${KV_THRESHOLDS.runQueueWaitPerCpu} s for a CPU per second it ran (${waits.map((entry) => `${entry.member.name} ${entry.value.toFixed(1)} s`).join(', ')}): the machine is saturated, so CPU contention on one member hardly stands out`);
   }
   for (const hit of outliers(waits, KV_THRESHOLDS.runQueueWaitPerCpu, KV_THRESHOLDS.runQueueWaitRatio)) {
-    if (throttled.has(hit.member.name)) continue;
+    if (throttled.has(hit.member.name) || crowded.has(hit.member.name)) continue;
     findings.push({
       culprit: 'cpu',
       node: roleName(hit.member),

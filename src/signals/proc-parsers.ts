@@ -85,3 +85,29 @@ export function quotaCores(quotaUs: number | 'max', periodUs: number): number | 
   if (quotaUs === 'max' || quotaUs < 0 || !(periodUs > 0)) return undefined;
   return quotaUs / periodUs;
 }
+
+/** A kernel CPU list (`Cpus_allowed_list: 0-2,5`) → CPU numbers; undefined when it does not parse. */
+export function parseCpuList(text: string): number[] | undefined {
+  const cpus: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match?.[1]) return undefined;
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** Busy clock ticks of each CPU from /proc/stat's `cpuN` lines: everything but idle and iowait. */
+export function parseCpuBusyTicks(text: string): Map<number, number> {
+  const busy = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const match = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!match?.[1] || match[2] === undefined) continue;
+    // user nice system idle iowait irq softirq steal [guest guest_nice — already inside user and nice]
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = match[2].trim().split(/\s+/).map(Number);
+    busy.set(Number(match[1]), user + nice + system + irq + softirq + steal);
+  }
+  return busy;
+}

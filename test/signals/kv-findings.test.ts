@@ -26,9 +26,14 @@ interface Member {
   throttledShare: number;
   peerSec: number;
   lateHeartbeatsPerSec: number;
+  /** CPUs it may run on (of HOST_CPUS) and how busy those CPUs were, CPU-seconds per second (its own use included). */
+  allowedCpus: number;
+  allowedBusyPerSec: number;
 }
 
-const HEALTHY: Member = { fsyncMeanSec: 0.002, gcPerSec: 0.3, waitPerSec: 0.05, cpuPerSec: 0.2, throttledShare: 0, peerSec: 0.0012, lateHeartbeatsPerSec: 0 };
+const HOST_CPUS = 2;
+
+const HEALTHY: Member = { fsyncMeanSec: 0.002, gcPerSec: 0.3, waitPerSec: 0.05, cpuPerSec: 0.2, throttledShare: 0, peerSec: 0.0012, lateHeartbeatsPerSec: 0, allowedCpus: HOST_CPUS, allowedBusyPerSec: 0.8 };
 
 function run(members: Partial<Member>[], app: { lockWaitSec?: number; handlingSec: number; documentBytes: number }): RunFile {
   const series: SignalSeries[] = [];
@@ -41,6 +46,9 @@ function run(members: Partial<Member>[], app: { lockWaitSec?: number; handlingSe
     series.push({ source: `${name}.proc`, metric: 'process_runqueue_wait_seconds_total', labels: {}, kind: 'counter', rate: each(m.waitPerSec) });
     series.push({ source: `${name}.proc`, metric: 'process_cpu_user_seconds_total', labels: {}, kind: 'counter', rate: each(m.cpuPerSec * 0.7) });
     series.push({ source: `${name}.proc`, metric: 'process_cpu_system_seconds_total', labels: {}, kind: 'counter', rate: each(m.cpuPerSec * 0.3) });
+    series.push({ source: `${name}.proc`, metric: 'process_cpus_allowed', labels: {}, kind: 'gauge', value: each(m.allowedCpus) });
+    series.push({ source: `${name}.proc`, metric: 'host_cpus', labels: {}, kind: 'gauge', value: each(HOST_CPUS) });
+    series.push({ source: `${name}.proc`, metric: 'process_cpus_allowed_busy_seconds_total', labels: {}, kind: 'counter', rate: each(m.allowedBusyPerSec) });
     series.push({ source: `${name}.proc`, metric: 'cgroup_cpu_periods_total', labels: {}, kind: 'counter', rate: each(10) });
     series.push({ source: `${name}.proc`, metric: 'cgroup_cpu_throttled_periods_total', labels: {}, kind: 'counter', rate: each(10 * m.throttledShare) });
     series.push({ source: `${name}.peer`, metric: 'peer_probe_rtt_seconds', labels: {}, kind: 'gauge', value: each(m.peerSec) });
@@ -67,7 +75,8 @@ test('each planted signature is the top finding on the right node with its fix',
     { name: 'network', members: [{ peerSec: 0.021 }, { peerSec: 0.021 }, { peerSec: 0.021 }], culprit: 'network', node: 'leader kv0 ↔ followers', labFix: 'network=0' },
     { name: 'fsync', members: [{ fsyncMeanSec: 0.03 }, {}, {}], culprit: 'fsync', node: 'leader kv0', labFix: 'wal-tmpfs' },
     { name: 'throttle (slow fsync and late heartbeats are its consequences)', members: [{ throttledShare: 0.9, fsyncMeanSec: 0.03, lateHeartbeatsPerSec: 2, waitPerSec: 2 }, {}, {}], culprit: 'throttle', node: 'leader kv0', labFix: 'throttle=0' },
-    { name: 'cpu', members: [{ waitPerSec: 0.6 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
+    { name: 'cpu (run-queue wait)', members: [{ waitPerSec: 0.6 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
+    { name: 'cpu (pinned among busy neighbours)', members: [{ allowedCpus: 1, allowedBusyPerSec: 1 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
     { name: 'gc', members: [{ gcPerSec: 7 }, {}, {}], culprit: 'gc', node: 'leader kv0', labFix: 'gc=0' },
     { name: 'stall', members: [{ lateHeartbeatsPerSec: 1 }, {}, {}], culprit: 'stall', node: 'leader kv0', labFix: 'stall=0' },
     { name: 'lock', members: healthy(), app: { handlingSec: 0.2, documentBytes: 150, lockWaitSec: 0.15 }, culprit: 'lock', node: 'app tier', labFix: 'lock=0' },
@@ -109,4 +118,20 @@ test('the warm-up interval is ignored', () => {
   assert.ok(fsync?.mean);
   fsync.mean[0] = 0.5;
   assert.deepEqual(diagnoseKv(planted, topology).findings, []);
+});
+
+test('a member pinned to one CPU that neighbours keep busy is found even when every member waits for CPU', () => {
+  const saturated = { waitPerSec: 0.9, allowedBusyPerSec: 1.95 };
+  const diagnosis = diagnoseKv(run([{ ...saturated, allowedCpus: 1, allowedBusyPerSec: 0.98 }, saturated, saturated], calm), topology);
+  assert.deepEqual(diagnosis.findings.map((finding) => `${finding.culprit} @ ${finding.node}`), ['cpu @ leader kv0']);
+  assert.equal(
+    diagnosis.findings[0]?.evidence,
+    "it may run on 1 of the machine's 2 CPUs (Cpus_allowed_list), and other processes kept that CPU 78% busy (/proc/stat per CPU, minus its own 0.20 CPU-s/s); its threads waited 4.5 s for a CPU per second they ran: CPU contention on its cores",
+  );
+  assert.match(diagnosis.notes[0] ?? '', /the machine is saturated/);
+});
+
+test('a pinned member whose CPU is mostly idle, and unpinned members on a busy machine, are no cpu finding', () => {
+  assert.deepEqual(diagnoseKv(run([{ allowedCpus: 1, allowedBusyPerSec: 0.5 }, {}, {}], calm), topology).findings, []);
+  assert.deepEqual(diagnoseKv(run([{ allowedBusyPerSec: 2 }, { allowedBusyPerSec: 2 }, { allowedBusyPerSec: 2 }], calm), topology).findings, []);
 });
