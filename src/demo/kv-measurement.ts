@@ -91,6 +91,9 @@ export async function measureKv(lab: KvLabSnapshot, load: KvLoad, options: { tra
   } finally {
     await stopCollectors(collectors);
   }
-  const run = attachCollected(measured, collectors);
-  return { run, diagnosis: diagnoseKv(run, topology) };
+  const collected = attachCollected(measured, collectors);
+  const diagnosis = diagnoseKv(collected, topology);
+  // The run file keeps the diagnosis, so the unified ranking and the HTML report show it with the node names.
+  const run: RunFile = collected.signals ? { ...collected, signals: { ...collected.signals, kvFindings: diagnosis.findings, kvNotes: diagnosis.notes } } : collected;
+  return { run, diagnosis };
 }

@@ -9,9 +9,10 @@
  * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
  * by how far past its threshold.
  */
-import type { RunFile, SignalSeries } from '../core/run-file.js';
+import type { KvFinding, RunFile, SignalSeries } from '../core/run-file.js';
 
-export type KvCulpritKind = 'network' | 'throttle' | 'cpu' | 'fsync' | 'gc' | 'stall' | 'lock' | 'serialization';
+export type { KvFinding } from '../core/run-file.js';
+export type KvCulpritKind = KvFinding['culprit'];
 
 export interface KvMemberSources {
   name: string;
@@ -30,23 +31,6 @@ export interface KvTopology {
   members: KvMemberSources[];
   /** Signal source with the app tier's /metrics. */
   app?: string;
-}
-
-export interface KvFinding {
-  culprit: KvCulpritKind;
-  /** Where: `leader kv0`, `follower kv2`, `app tier`, `leader kv0 ↔ followers`. */
-  node: string;
-  /** The member named, when one is. */
-  member?: string;
-  evidence: string;
-  /** The culprit switch(es) that fix it in the kv lab, e.g. `wal-tmpfs`, `throttle=0`. */
-  labFix: string;
-  fix: string;
-  tradeOff: string;
-  /** 1: a cause; 2: possibly a consequence; 3: a symptom outside the handler. */
-  tier: 1 | 2 | 3;
-  /** How far past the threshold (≥ 1). */
-  severity: number;
 }
 
 export interface KvDiagnosis {
