@@ -56,6 +56,11 @@ export const KV_THRESHOLDS = {
   walFsyncRatio: 3,
   gcPerSec: 2,
   gcRatio: 4,
+  /**
+   * Bytes allocated per GC cycle as a share of the heap: Go's default (GOGC=100) collects when the heap has grown by
+   * its live size (a share of ~0.7 of the mean heap); a collector set to run far more often shows far less.
+   */
+  gcAllocShareOfHeap: 0.25,
   peerRoundTripSec: 0.01,
   /** Heartbeats the leader sent late (> 2 heartbeat intervals apart), per second. */
   lateHeartbeatsPerSec: 0.2,
@@ -145,6 +150,7 @@ class SeriesView {
 
 const ms = (seconds: number): string => `${(seconds * 1000).toFixed(1)} ms`;
 const pct = (share: number): string => `${(share * 100).toFixed(0)}%`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const roleName = (member: KvMemberSources): string => `${member.role} ${member.name}`;
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -271,23 +277,45 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // GC: collections per second, one member against the others.
+  // GC: a member collecting often *for what it allocates*: bytes allocated per cycle against its heap (Go's own
+  // metrics). Counting cycles alone would blame whichever member serves the allocation-heavy requests (the leader
+  // answering list reads collects more at any setting); without the allocation metrics, the count against the others.
   const gcs = members.flatMap((member) => {
     const rate = view.rate(member.metrics, 'go_gc_duration_seconds');
     return rate === undefined ? [] : [{ member, value: rate }];
   });
-  for (const hit of outliers(gcs, KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio)) {
+  const judgedByAllocation = new Set<KvMemberSources>();
+  const gcFindings: { member: KvMemberSources; cycles: number; why: string; severity: number }[] = [];
+  for (const { member, value: cycles } of gcs) {
+    const allocated = view.rate(member.metrics, 'go_memstats_alloc_bytes_total');
+    const heap = view.gaugeMean(member.metrics, 'go_memstats_heap_alloc_bytes');
+    if (allocated === undefined || heap === undefined || heap <= 0) continue;
+    judgedByAllocation.add(member);
+    const perCycle = cycles > 0 ? allocated / cycles : Number.POSITIVE_INFINITY;
+    const share = perCycle / heap;
+    if (cycles < KV_THRESHOLDS.gcPerSec || share >= KV_THRESHOLDS.gcAllocShareOfHeap) continue;
+    gcFindings.push({
+      member,
+      cycles,
+      why: `it collects after every ${mib(perCycle)} allocated, ${pct(share)} of its ${mib(heap)} heap (go_memstats_alloc_bytes_total per cycle; Go's default GOGC=100 waits for the heap to grow by its live size)`,
+      severity: KV_THRESHOLDS.gcAllocShareOfHeap / Math.max(share, 1e-3),
+    });
+  }
+  for (const hit of outliers(gcs.filter((entry) => !judgedByAllocation.has(entry.member)), KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio)) {
+    gcFindings.push({ member: hit.member, cycles: hit.value, why: `vs ${hit.others.toFixed(1)}/s on the other members`, severity: hit.value / Math.max(KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio * hit.others) });
+  }
+  for (const hit of gcFindings) {
     const pause = view.mean(hit.member.metrics, 'go_gc_duration_seconds');
     findings.push({
       culprit: 'gc',
       node: roleName(hit.member),
       member: hit.member.name,
-      evidence: `${hit.value.toFixed(1)} GC cycles/s (go_gc_duration_seconds) vs ${hit.others.toFixed(1)}/s on the other members${pause ? `, mean pause ${ms(pause.mean)}` : ''}`,
+      evidence: `${hit.cycles.toFixed(1)} GC cycles/s (go_gc_duration_seconds): ${hit.why}${pause ? `; mean pause ${ms(pause.mean)}` : ''}`,
       labFix: 'gc=0',
       fix: `let ${hit.member.name}'s heap grow before collecting: GOGC=100 (Go's default) or a GOMEMLIMIT`,
       tradeOff: 'a larger heap uses more memory; GOMEMLIMIT set too low brings the collections back',
       tier: 2,
-      severity: hit.value / Math.max(KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio * hit.others),
+      severity: hit.severity,
     });
   }
 

@@ -29,9 +29,13 @@ interface Member {
   /** CPUs it may run on (of HOST_CPUS) and how busy those CPUs were, CPU-seconds per second (its own use included). */
   allowedCpus: number;
   allowedBusyPerSec: number;
+  /** Go's allocation counter's rate and mean heap; undefined: the metrics are absent (GC judged against the others). */
+  allocBytesPerSec?: number;
+  heapBytes?: number;
 }
 
 const HOST_CPUS = 2;
+const MIB = 1024 * 1024;
 
 const HEALTHY: Member = { fsyncMeanSec: 0.002, gcPerSec: 0.3, waitPerSec: 0.05, cpuPerSec: 0.2, throttledShare: 0, peerSec: 0.0012, lateHeartbeatsPerSec: 0, allowedCpus: HOST_CPUS, allowedBusyPerSec: 0.8 };
 
@@ -42,6 +46,8 @@ function run(members: Partial<Member>[], app: { lockWaitSec?: number; handlingSe
     const name = `kv${index}`;
     series.push({ source: name, metric: 'etcd_disk_wal_fsync_duration_seconds', labels: {}, kind: 'histogram', rate: each(30), mean: each(m.fsyncMeanSec), p99: each(m.fsyncMeanSec * 2) });
     series.push({ source: name, metric: 'go_gc_duration_seconds', labels: {}, kind: 'summary', rate: each(m.gcPerSec), mean: each(0.0005) });
+    if (m.allocBytesPerSec !== undefined) series.push({ source: name, metric: 'go_memstats_alloc_bytes_total', labels: {}, kind: 'counter', rate: each(m.allocBytesPerSec) });
+    if (m.heapBytes !== undefined) series.push({ source: name, metric: 'go_memstats_heap_alloc_bytes', labels: {}, kind: 'gauge', value: each(m.heapBytes) });
     series.push({ source: name, metric: 'etcd_server_heartbeat_send_failures_total', labels: {}, kind: 'counter', rate: each(m.lateHeartbeatsPerSec) });
     series.push({ source: `${name}.proc`, metric: 'process_runqueue_wait_seconds_total', labels: {}, kind: 'counter', rate: each(m.waitPerSec) });
     series.push({ source: `${name}.proc`, metric: 'process_cpu_user_seconds_total', labels: {}, kind: 'counter', rate: each(m.cpuPerSec * 0.7) });
@@ -77,7 +83,8 @@ test('each planted signature is the top finding on the right node with its fix',
     { name: 'throttle (slow fsync and late heartbeats are its consequences)', members: [{ throttledShare: 0.9, fsyncMeanSec: 0.03, lateHeartbeatsPerSec: 2, waitPerSec: 2 }, {}, {}], culprit: 'throttle', node: 'leader kv0', labFix: 'throttle=0' },
     { name: 'cpu (run-queue wait)', members: [{ waitPerSec: 0.6 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
     { name: 'cpu (pinned among busy neighbours)', members: [{ allowedCpus: 1, allowedBusyPerSec: 1 }, {}, {}], culprit: 'cpu', node: 'leader kv0', labFix: 'cpu=0' },
-    { name: 'gc', members: [{ gcPerSec: 7 }, {}, {}], culprit: 'gc', node: 'leader kv0', labFix: 'gc=0' },
+    { name: 'gc (cycles against the others)', members: [{ gcPerSec: 7 }, {}, {}], culprit: 'gc', node: 'leader kv0', labFix: 'gc=0' },
+    { name: 'gc (cycles for what it allocates)', members: [{ gcPerSec: 20, allocBytesPerSec: 24 * MIB, heapBytes: 20 * MIB }, { allocBytesPerSec: MIB, heapBytes: 8 * MIB }, { allocBytesPerSec: MIB, heapBytes: 8 * MIB }], culprit: 'gc', node: 'leader kv0', labFix: 'gc=0' },
     { name: 'stall', members: [{ lateHeartbeatsPerSec: 1 }, {}, {}], culprit: 'stall', node: 'leader kv0', labFix: 'stall=0' },
     { name: 'lock', members: healthy(), app: { handlingSec: 0.2, documentBytes: 150, lockWaitSec: 0.15 }, culprit: 'lock', node: 'app tier', labFix: 'lock=0' },
     { name: 'serialization (beats the GC it causes)', members: [{ gcPerSec: 7 }, {}, {}], app: { handlingSec: 0.1, documentBytes: 88_000 }, culprit: 'serialization', node: 'app tier', labFix: 'serialization=0' },
@@ -134,4 +141,18 @@ test('a member pinned to one CPU that neighbours keep busy is found even when ev
 test('a pinned member whose CPU is mostly idle, and unpinned members on a busy machine, are no cpu finding', () => {
   assert.deepEqual(diagnoseKv(run([{ allowedCpus: 1, allowedBusyPerSec: 0.5 }, {}, {}], calm), topology).findings, []);
   assert.deepEqual(diagnoseKv(run([{ allowedBusyPerSec: 2 }, { allowedBusyPerSec: 2 }, { allowedBusyPerSec: 2 }], calm), topology).findings, []);
+});
+
+test('GC is judged by what a member allocates per cycle: a leader collecting often because it serves list reads is no finding', () => {
+  const followers = { gcPerSec: 0.1, allocBytesPerSec: MIB, heapBytes: 8 * MIB };
+  // Default GOGC under list reads: 1.6 cycles/s … 3/s, each after ~25 MiB of a 30 MiB heap.
+  const busyDefault = diagnoseKv(run([{ gcPerSec: 3, allocBytesPerSec: 75 * MIB, heapBytes: 30 * MIB }, followers, followers], calm), topology);
+  assert.deepEqual(busyDefault.findings, []);
+  // GOGC=5: 21.5 cycles/s, each after 1.2 MiB of a 20.5 MiB heap.
+  const lowGogc = diagnoseKv(run([{ gcPerSec: 21.5, allocBytesPerSec: 25.8 * MIB, heapBytes: 20.5 * MIB }, followers, followers], calm), topology);
+  assert.deepEqual(lowGogc.findings.map((finding) => `${finding.culprit} @ ${finding.node}`), ['gc @ leader kv0']);
+  assert.equal(
+    lowGogc.findings[0]?.evidence,
+    "21.5 GC cycles/s (go_gc_duration_seconds): it collects after every 1.2 MiB allocated, 6% of its 20.5 MiB heap (go_memstats_alloc_bytes_total per cycle; Go's default GOGC=100 waits for the heap to grow by its live size); mean pause 0.5 ms",
+  );
 });
