@@ -30,7 +30,7 @@ export const KV_DEMO_CULPRITS: readonly { on: string; expect: KvCulpritKind | 'c
   { on: 'fsync=10', expect: 'fsync', where: 'leader' },
   { on: 'throttle=10', expect: 'throttle', where: 'leader' },
   { on: 'cpu=2', expect: 'cpu', where: 'leader' },
-  { on: 'gc=5', expect: 'gc', where: 'leader', listPerSec: 15 },
+  { on: 'gc=5', expect: 'gc', where: 'leader', listPerSec: 8 },
   { on: 'stall=300', expect: 'stall', where: 'leader' },
   { on: 'lock', expect: 'lock', where: 'app' },
   { on: 'serialization=64', expect: 'serialization', where: 'app' },
