@@ -1,6 +1,6 @@
 /**
- * Applies culprit switches to a running cluster: proxy delays, cgroup limits (v1 or v2, leader-cgroup.ts), CPU neighbours, periodic stalls at
- * runtime; GOGC, strace fsync injection and the WAL on tmpfs by restarting the leader (leadership is moved back).
+ * Applies culprit switches to a running cluster: proxy delays, cgroup limits (v1 or v2, leader-cgroup.ts), CPU
+ * neighbours, periodic stalls at runtime; GOGC, strace fsync injection and the WAL on tmpfs by restarting the leader (leadership is moved back).
  * Every switch reports whether it is available here and, if not, why.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -10,18 +10,10 @@
  *   whose rate minus the process's own CPU use is what its neighbours took from the only CPUs it may use. Summed
  *   run-queue wait cannot single out a member pinned among busy neighbours when the whole machine is busy; this can.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { parseCpuBusyTicks, parseCpuList } from './proc-parsers.js';
-import { put, readCgroup, readProcess, resolveCgroup, TICKS_PER_SEC } from './process-source.js';
+import { put, readCgroup, readProcess, readText, resolveCgroup, TICKS_PER_SEC } from './process-source.js';
 import type { ReadResult, SignalSource } from './signal-source.js';
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** Sum of every thread's run-queue wait, seconds; undefined when schedstat is not readable. */
 export async function runQueueWaitSeconds(pid: number): Promise<number | undefined> {

@@ -31,7 +31,8 @@ export function parseWatchSpec(text: string, flag: string): WatchSpec {
   throw badInput(flag, `expected pid:N, port:N or cgroup:PATH, got "${text}"`);
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A /proc or cgroup file's text; undefined when it cannot be read (gone, no permission, not on this kernel). */
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch {
