@@ -5,9 +5,9 @@
  * tier) and the fix. Leader-side detectors compare the leader with its followers: the followers append, sync and
  * apply the same log on the same machine, so a shared machine's load moves them together, while a culprit on the
  * leader moves only the leader. Ranking: findings that name a cause (throttling, a member crowded onto CPUs that
- * other processes keep busy, a slow disk, the network, a lock, large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
- * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
- * by how far past its threshold.
+ * other processes keep busy, a slow disk, the network, a lock, large documents) come before findings that can be a
+ * consequence of another (run-queue wait, GC), and stalls (late heartbeats, with the client/server gap: time
+ * outside the server's own handler) come last; within a tier, by how far past its threshold.
  */
 import type { KvFinding, RunFile, SignalSeries } from '../core/run-file.js';
 
