@@ -29,7 +29,7 @@ export const KV_DEMO_CULPRITS: readonly { on: string; expect: KvCulpritKind | 'c
   { on: 'slow-follower=10', expect: 'control', where: 'none' },
   { on: 'fsync=10', expect: 'fsync', where: 'leader' },
   { on: 'throttle=10', expect: 'throttle', where: 'leader' },
-  // Four neighbours leave the leader a fifth of its one CPU: with two, the fix's effect (−27 … −56% at p50) was
+  // Four neighbours leave the leader a fifth of its one CPU: with two, the fix's effect (−27 … −77% at p50) was
   // often within a shared machine's block-to-block noise; with four, −57 … −96%.
   { on: 'cpu=4', expect: 'cpu', where: 'leader' },
   { on: 'gc=5', expect: 'gc', where: 'leader', listPerSec: 8 },
