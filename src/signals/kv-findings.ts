@@ -52,7 +52,8 @@ export const KV_THRESHOLDS = {
    * past it, the member is crowded onto its cores.
    */
   crowdedCpuShare: 0.5,
-  walFsyncMeanSec: 0.005,
+  /** The WAL fsync median (p50 of etcd's histogram per interval, weighted by syncs). */
+  walFsyncMedianSec: 0.005,
   walFsyncRatio: 3,
   gcPerSec: 2,
   gcRatio: 4,
@@ -131,15 +132,15 @@ class SeriesView {
   }
 
   /** Mean of a percentile series over the measured intervals where it exists, weighted by observations. */
-  weightedP99(source: string, metric: string, labels: Record<string, string> = {}): number | undefined {
+  weightedPercentile(source: string, metric: string, percentile: 'p50' | 'p99', labels: Record<string, string> = {}): number | undefined {
     let weighted = 0;
     let count = 0;
     for (const item of this.find(source, metric, labels)) {
       for (const index of this.indices) {
         const rate = item.rate?.[index];
-        const p99 = item.p99?.[index];
-        if (finite(rate) && finite(p99) && rate > 0) {
-          weighted += rate * p99;
+        const value = item[percentile]?.[index];
+        if (finite(rate) && finite(value) && rate > 0) {
+          weighted += rate * value;
           count += rate;
         }
       }
@@ -253,27 +254,31 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // Disk: the WAL's fsync, one member against the others.
+  // Disk: the WAL's fsync, one member against the others, by its median: a slow device slows every sync, while one
+  // sync caught in a stop (SIGSTOP, a long GC, a VM pause) lifts the mean of a few seconds' syncs but not the median.
   const fsyncs = members.flatMap((member) => {
+    const median = view.weightedPercentile(member.metrics, 'etcd_disk_wal_fsync_duration_seconds', 'p50');
     const mean = view.mean(member.metrics, 'etcd_disk_wal_fsync_duration_seconds');
-    return mean ? [{ member, value: mean.mean }] : [];
+    const value = median ?? mean?.mean;
+    return value === undefined ? [] : [{ member, value, mean: mean?.mean }];
   });
-  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncMeanSec, KV_THRESHOLDS.walFsyncRatio)) {
+  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncMedianSec, KV_THRESHOLDS.walFsyncRatio)) {
+    const mean = fsyncs.find((entry) => entry.member === hit.member)?.mean;
     // A throttled process is slow at everything, its WAL syncs included: the quota is the cause.
     if (throttled.has(hit.member.name)) {
-      notes.push(`${hit.member.name}'s WAL fsync is slow too (mean ${ms(hit.value)}), but it is throttled: counted under throttling`);
+      notes.push(`${hit.member.name}'s WAL fsync is slow too (median ${ms(hit.value)}), but it is throttled: counted under throttling`);
       continue;
     }
     findings.push({
       culprit: 'fsync',
       node: roleName(hit.member),
       member: hit.member.name,
-      evidence: `WAL fsync mean ${ms(hit.value)} (etcd_disk_wal_fsync_duration_seconds) vs ${ms(hit.others)} on the other members`,
+      evidence: `WAL fsync median ${ms(hit.value)}${mean !== undefined ? `, mean ${ms(mean)}` : ''} (etcd_disk_wal_fsync_duration_seconds) vs a median of ${ms(hit.others)} on the other members`,
       labFix: 'wal-tmpfs',
       fix: `put ${hit.member.name}'s WAL on a dedicated low-latency device (--wal-dir)`,
       tradeOff: 'a dedicated fast disk costs more; --unsafe-no-fsync would be faster still but loses committed writes on a crash',
       tier: 1,
-      severity: hit.value / KV_THRESHOLDS.walFsyncMeanSec,
+      severity: hit.value / KV_THRESHOLDS.walFsyncMedianSec,
     });
   }
 
@@ -365,8 +370,8 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
       const gaps = topology.app
         ? (['range', 'txn', 'put'] as const).flatMap((op) => {
             const method = op === 'range' ? 'Range' : op === 'txn' ? 'Txn' : 'Put';
-            const client = view.weightedP99(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
-            const server = view.weightedP99(leader.metrics, 'grpc_server_handling_seconds', { grpc_method: method });
+            const client = view.weightedPercentile(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', 'p99', { op });
+            const server = view.weightedPercentile(leader.metrics, 'grpc_server_handling_seconds', 'p99', { grpc_method: method });
             return client !== undefined && server !== undefined ? [{ op, client, server }] : [];
           })
         : [];
