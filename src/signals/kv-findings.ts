@@ -52,8 +52,8 @@ export const KV_THRESHOLDS = {
    * past it, the member is crowded onto its cores.
    */
   crowdedCpuShare: 0.5,
-  /** The WAL fsync median (p50 of etcd's histogram per interval, weighted by syncs). */
-  walFsyncMedianSec: 0.005,
+  /** The WAL fsync p90 (etcd's histogram per interval, weighted by syncs). */
+  walFsyncP90Sec: 0.005,
   walFsyncRatio: 3,
   gcPerSec: 2,
   gcRatio: 4,
@@ -132,7 +132,7 @@ class SeriesView {
   }
 
   /** Mean of a percentile series over the measured intervals where it exists, weighted by observations. */
-  weightedPercentile(source: string, metric: string, percentile: 'p50' | 'p99', labels: Record<string, string> = {}): number | undefined {
+  weightedPercentile(source: string, metric: string, percentile: 'p50' | 'p90' | 'p99', labels: Record<string, string> = {}): number | undefined {
     let weighted = 0;
     let count = 0;
     for (const item of this.find(source, metric, labels)) {
@@ -254,31 +254,32 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // Disk: the WAL's fsync, one member against the others, by its median: a slow device slows every sync, while one
-  // sync caught in a stop (SIGSTOP, a long GC, a VM pause) lifts the mean of a few seconds' syncs but not the median.
+  // Disk: the WAL's fsync, one member against the others, by its p90: a slow device (or an IOPS cap, which lets
+  // bursts through) slows a large share of the syncs, while the one sync caught in each stop (SIGSTOP, a long GC, a
+  // VM pause) lifts the mean of a few seconds' syncs but not the p90.
   const fsyncs = members.flatMap((member) => {
-    const median = view.weightedPercentile(member.metrics, 'etcd_disk_wal_fsync_duration_seconds', 'p50');
+    const p90 = view.weightedPercentile(member.metrics, 'etcd_disk_wal_fsync_duration_seconds', 'p90');
     const mean = view.mean(member.metrics, 'etcd_disk_wal_fsync_duration_seconds');
-    const value = median ?? mean?.mean;
+    const value = p90 ?? mean?.mean;
     return value === undefined ? [] : [{ member, value, mean: mean?.mean }];
   });
-  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncMedianSec, KV_THRESHOLDS.walFsyncRatio)) {
+  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncP90Sec, KV_THRESHOLDS.walFsyncRatio)) {
     const mean = fsyncs.find((entry) => entry.member === hit.member)?.mean;
     // A throttled process is slow at everything, its WAL syncs included: the quota is the cause.
     if (throttled.has(hit.member.name)) {
-      notes.push(`${hit.member.name}'s WAL fsync is slow too (median ${ms(hit.value)}), but it is throttled: counted under throttling`);
+      notes.push(`${hit.member.name}'s WAL fsync is slow too (p90 ${ms(hit.value)}), but it is throttled: counted under throttling`);
       continue;
     }
     findings.push({
       culprit: 'fsync',
       node: roleName(hit.member),
       member: hit.member.name,
-      evidence: `WAL fsync median ${ms(hit.value)}${mean !== undefined ? `, mean ${ms(mean)}` : ''} (etcd_disk_wal_fsync_duration_seconds) vs a median of ${ms(hit.others)} on the other members`,
+      evidence: `WAL fsync p90 ${ms(hit.value)}${mean !== undefined ? `, mean ${ms(mean)}` : ''} (etcd_disk_wal_fsync_duration_seconds) vs a p90 of ${ms(hit.others)} on the other members`,
       labFix: 'wal-tmpfs',
       fix: `put ${hit.member.name}'s WAL on a dedicated low-latency device (--wal-dir)`,
       tradeOff: 'a dedicated fast disk costs more; --unsafe-no-fsync would be faster still but loses committed writes on a crash',
       tier: 1,
-      severity: hit.value / KV_THRESHOLDS.walFsyncMedianSec,
+      severity: hit.value / KV_THRESHOLDS.walFsyncP90Sec,
     });
   }
 

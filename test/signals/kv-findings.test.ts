@@ -20,8 +20,8 @@ const topology: KvTopology = {
 
 interface Member {
   fsyncMeanSec: number;
-  /** The fsync histogram's median; the mean when absent. */
-  fsyncMedianSec?: number;
+  /** The fsync histogram's p90; the mean when absent. */
+  fsyncP90Sec?: number;
   gcPerSec: number;
   waitPerSec: number;
   cpuPerSec: number;
@@ -46,7 +46,7 @@ function run(members: Partial<Member>[], app: { lockWaitSec?: number; handlingSe
   members.forEach((overrides, index) => {
     const m = { ...HEALTHY, ...overrides };
     const name = `kv${index}`;
-    series.push({ source: name, metric: 'etcd_disk_wal_fsync_duration_seconds', labels: {}, kind: 'histogram', rate: each(30), mean: each(m.fsyncMeanSec), p50: each(m.fsyncMedianSec ?? m.fsyncMeanSec), p99: each(m.fsyncMeanSec * 2) });
+    series.push({ source: name, metric: 'etcd_disk_wal_fsync_duration_seconds', labels: {}, kind: 'histogram', rate: each(30), mean: each(m.fsyncMeanSec), p90: each(m.fsyncP90Sec ?? m.fsyncMeanSec), p99: each(m.fsyncMeanSec * 2) });
     series.push({ source: name, metric: 'go_gc_duration_seconds', labels: {}, kind: 'summary', rate: each(m.gcPerSec), mean: each(0.0005) });
     if (m.allocBytesPerSec !== undefined) series.push({ source: name, metric: 'go_memstats_alloc_bytes_total', labels: {}, kind: 'counter', rate: each(m.allocBytesPerSec) });
     if (m.heapBytes !== undefined) series.push({ source: name, metric: 'go_memstats_heap_alloc_bytes', labels: {}, kind: 'gauge', value: each(m.heapBytes) });
@@ -106,7 +106,7 @@ test('throttling takes the slow fsync and the late heartbeats of the same member
   assert.deepEqual(diagnosis.findings.map((finding) => finding.culprit), ['throttle']);
   assert.equal(diagnosis.findings[0]?.evidence, "90% of its cgroup's CPU periods were throttled (9.0 of 10.0 per second)");
   assert.equal(diagnosis.notes.length, 1);
-  assert.match(diagnosis.notes[0] ?? '', /kv0's WAL fsync is slow too \(median 30\.0 ms\), but it is throttled/);
+  assert.match(diagnosis.notes[0] ?? '', /kv0's WAL fsync is slow too \(p90 30\.0 ms\), but it is throttled/);
 });
 
 test('one slow follower: no network finding, and a note that the quorum hides it', () => {
@@ -159,9 +159,9 @@ test('GC is judged by what a member allocates per cycle: a leader collecting oft
   );
 });
 
-test('one WAL sync caught in a stop lifts the fsync mean, not the median: a stall, not a slow disk', () => {
-  const diagnosis = diagnoseKv(run([{ fsyncMeanSec: 0.0053, fsyncMedianSec: 0.0015, lateHeartbeatsPerSec: 0.5 }, {}, {}], calm), topology);
+test('one WAL sync caught in each stop lifts the fsync mean, not the p90: a stall, not a slow disk', () => {
+  const diagnosis = diagnoseKv(run([{ fsyncMeanSec: 0.0053, fsyncP90Sec: 0.0015, lateHeartbeatsPerSec: 0.5 }, {}, {}], calm), topology);
   assert.deepEqual(diagnosis.findings.map((finding) => `${finding.culprit} @ ${finding.node}`), ['stall @ leader kv0']);
-  const slowDisk = diagnoseKv(run([{ fsyncMeanSec: 0.03, fsyncMedianSec: 0.016 }, {}, {}], calm), topology);
-  assert.equal(slowDisk.findings[0]?.evidence, 'WAL fsync median 16.0 ms, mean 30.0 ms (etcd_disk_wal_fsync_duration_seconds) vs a median of 2.0 ms on the other members');
+  const slowDisk = diagnoseKv(run([{ fsyncMeanSec: 0.03, fsyncP90Sec: 0.016 }, {}, {}], calm), topology);
+  assert.equal(slowDisk.findings[0]?.evidence, 'WAL fsync p90 16.0 ms, mean 30.0 ms (etcd_disk_wal_fsync_duration_seconds) vs a p90 of 2.0 ms on the other members');
 });
