@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdInstalled, startKvLab } from '../src/lab-control/kv-lab.js';
-import { kvScenarioText } from '../lab/kv/kv-scenarios.js';
+import { kvScenarioText } from '../src/lab-control/kv-scenarios.js';
 import { PERFLOOP_CLI } from './peers.js';
 
 const seconds = Number(process.argv[2] ?? 8);

@@ -1,11 +1,11 @@
 /**
- * Applies culprit switches to a running cluster: proxy delays, cgroup quotas, CPU neighbours, periodic stalls at
- * runtime; GOGC, strace fsync injection and the WAL on tmpfs by restarting the leader (leadership is moved back).
+ * Applies culprit switches to a running cluster: proxy delays, cgroup limits (v1 or v2, leader-cgroup.ts), CPU
+ * neighbours, periodic stalls at runtime; GOGC, strace fsync injection and the WAL on tmpfs by restarting the leader (leadership is moved back).
  * Every switch reports whether it is available here and, if not, why.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { blockDeviceOf, cgroupUnavailable, CgroupV1 } from './cgroup-v1.js';
+import { blockDeviceOf, cgroupUnavailable, LeaderCgroups } from './leader-cgroup.js';
 import { straceInstalled, type EtcdCluster, type MemberLaunch } from './etcd-cluster.js';
 import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';
 
@@ -24,12 +24,12 @@ export interface CulpritAvailability {
   unavailable: Unavailable;
 }
 
-/** What this machine allows (root, cgroup v1 files, the data dir's block device, strace, taskset). */
-export function culpritAvailability(dataRoot: string, preferredFsyncMode?: FsyncMode): CulpritAvailability {
+/** What this machine allows (root, cgroup v1 or v2 controllers, the data dir's block device, strace, taskset). */
+export function culpritAvailability(dataRoot: string, preferredFsyncMode?: FsyncMode, host: { cgroupRoot?: string; isRoot?: boolean } = {}): CulpritAvailability {
   const unavailable: Unavailable = {};
-  const cpu = cgroupUnavailable('cpu');
+  const cpu = cgroupUnavailable('cpu', host.cgroupRoot, host.isRoot);
   if (cpu) unavailable.throttle = cpu;
-  const blkio = cgroupUnavailable('blkio') ?? (preferredFsyncMode === 'strace' ? 'strace asked for' : undefined);
+  const blkio = cgroupUnavailable('write-iops', host.cgroupRoot, host.isRoot) ?? (preferredFsyncMode === 'strace' ? 'strace asked for' : undefined);
   const blockDevice = blockDeviceOf(dataRoot);
   let fsyncMode: FsyncMode | undefined;
   if (!blkio && blockDevice) fsyncMode = 'blkio';
@@ -55,8 +55,7 @@ export function checkAvailable(desired: KvCulprits, unavailable: Unavailable): v
 
 export class CulpritController {
   private current: KvCulprits = { ...NO_CULPRITS };
-  private readonly cpuGroup = new CgroupV1('cpu', 'leader');
-  private readonly blkioGroup = new CgroupV1('blkio', 'leader');
+  private readonly cgroups = new LeaderCgroups();
   private hogs: ChildProcess[] = [];
   private pinnedPid = 0;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -99,25 +98,11 @@ export class CulpritController {
       member.proxy.setDelayMs(member.index === slowFollower ? Math.max(desired.networkDelayMs, desired.slowFollowerDelayMs) : desired.networkDelayMs);
     }
 
-    if (!this.unavailable.throttle && (desired.leaderCpuQuotaPercent > 0 || this.current.leaderCpuQuotaPercent > 0 || restart)) {
-      if (desired.leaderCpuQuotaPercent > 0) {
-        this.cpuGroup.ensure();
-        this.cpuGroup.write('cpu.cfs_period_us', '100000');
-        this.cpuGroup.write('cpu.cfs_quota_us', String(Math.round(desired.leaderCpuQuotaPercent * 1000)));
-        this.cpuGroup.add(pid);
-      } else {
-        this.cpuGroup.remove();
-      }
-    }
-
-    if (this.fsyncMode === 'blkio' && this.blockDevice && (desired.fsyncDelayMs > 0 || this.current.fsyncDelayMs > 0 || restart)) {
-      if (desired.fsyncDelayMs > 0) {
-        this.blkioGroup.ensure();
-        this.blkioGroup.write('blkio.throttle.write_iops_device', `${this.blockDevice} ${Math.max(1, Math.round(1000 / desired.fsyncDelayMs))}`);
-        this.blkioGroup.add(pid);
-      } else {
-        this.blkioGroup.remove();
-      }
+    const cpuPercent = this.unavailable.throttle ? 0 : desired.leaderCpuQuotaPercent;
+    const writeIops = this.fsyncMode === 'blkio' && this.blockDevice && desired.fsyncDelayMs > 0 ? Math.max(1, Math.round(1000 / desired.fsyncDelayMs)) : 0;
+    const wasLimited = this.current.leaderCpuQuotaPercent > 0 || (this.fsyncMode === 'blkio' && this.current.fsyncDelayMs > 0);
+    if (cpuPercent > 0 || writeIops > 0 || wasLimited || restart) {
+      this.cgroups.apply({ cpuPercent, writeIops, ...(this.blockDevice ? { device: this.blockDevice } : {}) }, pid);
     }
 
     this.setHogs(desired.leaderCpuHogs, pid);
@@ -171,12 +156,10 @@ export class CulpritController {
     this.stopStalls();
     for (const hog of this.hogs) hog.kill('SIGKILL');
     this.hogs = [];
-    for (const group of [this.cpuGroup, this.blkioGroup]) {
-      try {
-        group.remove();
-      } catch {
-        // Reported by the sweep on the next start.
-      }
+    try {
+      this.cgroups.clear();
+    } catch {
+      // Reported by the sweep on the next start.
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { sweepStaleCgroups } from './cgroup-v1.js';
+import { sweepStaleCgroups } from './leader-cgroup.js';
 import { EtcdCluster, sweepStaleLabDirs } from './etcd-cluster.js';
 import { startKvAppProcess, type KvAppProcess } from './kv-app-process.js';
 import { NO_CULPRITS, type KvCulprits } from '../../src/lab-control/kv-culprits.js';

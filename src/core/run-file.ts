@@ -235,10 +235,35 @@ export const signalFindingSchema = z.object({
 });
 export type SignalFinding = z.infer<typeof signalFindingSchema>;
 
+export const KV_CULPRIT_KINDS = ['network', 'throttle', 'cpu', 'fsync', 'gc', 'stall', 'lock', 'serialization'] as const;
+
+/** A finding of the replicated key-value diagnosis (src/signals/kv-findings.ts): culprit, node, fix. */
+export const kvFindingSchema = z.object({
+  culprit: z.enum(KV_CULPRIT_KINDS),
+  /** Where: `leader kv0`, `follower kv2`, `app tier`, `leader kv0 ↔ followers`. */
+  node: z.string(),
+  /** The member named, when one is. */
+  member: z.string().optional(),
+  evidence: z.string(),
+  /** The culprit switch(es) that fix it in the kv lab, e.g. `wal-tmpfs`, `throttle=0`. */
+  labFix: z.string(),
+  fix: z.string(),
+  tradeOff: z.string(),
+  /** 1: a cause; 2: possibly a consequence; 3: a symptom outside the handler. */
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  /** How far past the threshold (≥ 1). */
+  severity: z.number(),
+});
+export type KvFinding = z.infer<typeof kvFindingSchema>;
+
 export const signalsSchema = z.object({
   version: z.literal(SIGNALS_VERSION),
   /** Resource findings, most explanatory first (src/signals/signal-findings.ts). */
   findings: z.array(signalFindingSchema).optional(),
+  /** The kv diagnosis of a kv-lab run, ranked (causes first); absent for other runs. */
+  kvFindings: z.array(kvFindingSchema).optional(),
+  /** What the kv diagnosis looked at and dismissed (a quorum-hidden follower, a saturated machine). */
+  kvNotes: z.array(z.string()).optional(),
   /** Same grid as `intervals`: series index i is interval i. */
   intervalMs: z.number().positive(),
   sources: z.array(signalSourceSchema),

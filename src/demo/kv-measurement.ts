@@ -22,18 +22,32 @@ export interface KvLoad {
   seed?: number;
   /** Keys are drawn from 1..keys (many keys: the CAS fix rarely conflicts). */
   keys?: number;
+  /**
+   * Reads of every stored document per second, straight from the leader's JSON gateway (`POST /v3/kv/range` over
+   * the app's `k…` keys): allocation-heavy work (protobuf, JSON and base64 of every document) of the kind where a
+   * garbage collector's settings cost latency. 0 or absent: PUTs only.
+   */
+  listPerSec?: number;
 }
 
 export const KV_REQUEST_NAME = 'PUT /kv/:key';
+export const KV_LIST_NAME = 'LIST /v3/kv/range';
+/** The app stores `PUT /kv/kN` under key `kN`: every key from "k" up to "l" (base64 "aw==" and "bA=="). */
+const LIST_BODY = JSON.stringify({ key: 'aw==', range_end: 'bA==' });
 
 /** PUTs of a small value to random keys through the app tier, Poisson arrivals after a constant warm-up. */
-export function kvScenario(appUrl: string, load: KvLoad): Scenario {
+export function kvScenario(lab: Pick<KvLabSnapshot, 'appUrl' | 'leaderUrl'>, load: KvLoad): Scenario {
+  const put = { name: KV_REQUEST_NAME, method: 'PUT', url: `${lab.appUrl}/kv/k{key}`, vars: { key: { from: 1, to: load.keys ?? 1000 } }, body: 'perfloop-value-0123456789abcdef' };
+  const lists = load.listPerSec ?? 0;
+  const rate = load.ratePerSec + lists;
+  // One arrival process; each request picks PUT or LIST by weight, so the list reads keep the same open-loop timing.
+  const requests = lists > 0 ? [{ ...put, weight: load.ratePerSec }, { name: KV_LIST_NAME, method: 'POST', url: `${lab.leaderUrl}/v3/kv/range`, body: LIST_BODY, headers: { 'content-type': 'application/json' }, weight: lists }] : [put];
   return normalizeScenario(
     {
-      requests: [{ name: KV_REQUEST_NAME, method: 'PUT', url: `${appUrl}/kv/k{key}`, vars: { key: { from: 1, to: load.keys ?? 1000 } }, body: 'perfloop-value-0123456789abcdef' }],
+      requests,
       phases: [
-        { kind: 'constant', rate: load.ratePerSec, duration: `${load.warmupMs}ms`, warmup: true },
-        { kind: 'poisson', rate: load.ratePerSec, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
+        { kind: 'constant', rate, duration: `${load.warmupMs}ms`, warmup: true },
+        { kind: 'poisson', rate, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
       ],
       ...(load.seed !== undefined ? { seed: load.seed } : {}),
       connections: 64,
@@ -66,7 +80,7 @@ export interface KvMeasurement {
 }
 
 export async function measureKv(lab: KvLabSnapshot, load: KvLoad, options: { traceSampleRate?: number } = {}): Promise<KvMeasurement> {
-  const scenario = kvScenario(lab.appUrl, load);
+  const scenario = kvScenario(lab, load);
   const { sources, topology } = kvSources(lab);
   // etcd with --metrics=extensive exposes a histogram per gRPC method: well over the default 300 series.
   const collectors = [signalCollector(sources, { maxSeriesPerSource: 2000 })];
@@ -77,6 +91,9 @@ export async function measureKv(lab: KvLabSnapshot, load: KvLoad, options: { tra
   } finally {
     await stopCollectors(collectors);
   }
-  const run = attachCollected(measured, collectors);
-  return { run, diagnosis: diagnoseKv(run, topology) };
+  const collected = attachCollected(measured, collectors);
+  const diagnosis = diagnoseKv(collected, topology);
+  // The run file keeps the diagnosis, so the unified ranking and the HTML report show it with the node names.
+  const run: RunFile = collected.signals ? { ...collected, signals: { ...collected.signals, kvFindings: diagnosis.findings, kvNotes: diagnosis.notes } } : collected;
+  return { run, diagnosis };
 }

@@ -16,22 +16,29 @@ import { setCulprits, startKvLab, type KvLab } from '../lab-control/kv-lab.js';
 import type { KvLabSnapshot } from '../../lab/kv/kv-messages.js';
 import type { KvCulpritKind, KvDiagnosis, KvFinding } from '../signals/kv-findings.js';
 import { measureInterleaved, type BlockRecord } from './interleaved-round.js';
-import { KV_REQUEST_NAME, measureKv, type KvLoad } from './kv-measurement.js';
+import { KV_LIST_NAME, KV_REQUEST_NAME, measureKv, type KvLoad } from './kv-measurement.js';
 
-/** The culprits the demo plants, in order, and what a right diagnosis names. `slow-follower` is the control. */
-export const KV_DEMO_CULPRITS: readonly { on: string; expect: KvCulpritKind | 'control'; where: 'leader' | 'app' | 'none' }[] = [
+/**
+ * The culprits the demo plants, in order, and what a right diagnosis names. `slow-follower` is the control.
+ * `listPerSec`: the round's workload adds reads of every document from the leader (kv-measurement.ts). A
+ * collector's cost grows with what the program allocates, and the demo's small PUTs allocate too little for GOGC=5
+ * to cost latency beyond a shared machine's noise; the issue's feasibility runs showed it with such list reads.
+ */
+export const KV_DEMO_CULPRITS: readonly { on: string; expect: KvCulpritKind | 'control'; where: 'leader' | 'app' | 'none'; listPerSec?: number }[] = [
   { on: 'network=10', expect: 'network', where: 'leader' },
   { on: 'slow-follower=10', expect: 'control', where: 'none' },
   { on: 'fsync=10', expect: 'fsync', where: 'leader' },
   { on: 'throttle=10', expect: 'throttle', where: 'leader' },
-  { on: 'cpu=2', expect: 'cpu', where: 'leader' },
-  { on: 'gc=5', expect: 'gc', where: 'leader' },
+  // Four neighbours leave the leader a fifth of its one CPU: with two, the fix's effect (−27 … −77% at p50) was
+  // often within a shared machine's block-to-block noise; with four, −57 … −96%.
+  { on: 'cpu=4', expect: 'cpu', where: 'leader' },
+  { on: 'gc=5', expect: 'gc', where: 'leader', listPerSec: 8 },
   { on: 'stall=300', expect: 'stall', where: 'leader' },
   { on: 'lock', expect: 'lock', where: 'app' },
   { on: 'serialization=64', expect: 'serialization', where: 'app' },
 ];
 
-const TAIL_CULPRITS: ReadonlySet<KvCulpritKind> = new Set(['stall', 'gc']);
+const TAIL_CULPRITS: ReadonlySet<KvCulpritKind> = new Set(['stall']);
 
 export interface KvDemoOptions {
   /** Switch lists to plant, in order (default: KV_DEMO_CULPRITS); a culprit unavailable here is skipped, saying why. */
@@ -136,7 +143,7 @@ function switchesOf(list: string): string[] {
 export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
   const { log } = options;
   const startedAt = Date.now();
-  const load = (durationMs: number, warmupMs: number, seed: number): KvLoad => ({ ratePerSec: options.ratePerSec, durationMs, warmupMs, seed });
+  const load = (durationMs: number, warmupMs: number, seed: number, listPerSec = 0): KvLoad => ({ ratePerSec: options.ratePerSec, durationMs, warmupMs, seed, ...(listPerSec > 0 ? { listPerSec } : {}) });
   log('starting the kv lab (3 etcd members behind delay proxies, kv0 leading, the app tier in front)…');
   const lab: KvLab = await startKvLab({});
   try {
@@ -163,7 +170,8 @@ export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
       }
       const on = parseCulprits(planned.on);
       await setAndRemember(on);
-      const measured = await measureKv(state, load(options.measureMs, options.warmupMs, 100 * round));
+      const lists = planned.listPerSec ?? 0;
+      const measured = await measureKv(state, load(options.measureMs, options.warmupMs, 100 * round, lists));
       const runFile = join(options.outDir, `kv-${round}-${planned.on.replace(/[^\w.-]/g, '_')}.json`);
       await writeRunFile(runFile, measured.run);
       const top = measured.diagnosis.findings[0];
@@ -186,14 +194,15 @@ export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
       // The loop applies the fix the finding names, whatever was planted: a wrong diagnosis shows as a fix that
       // does not validate.
       const fixed = parseCulprits(top.labFix, on);
-      const expectedPerArm = Math.floor(options.ratePerSec * (options.blockMs / 1000) * options.maxPairs);
-      // Pauses (stalls, GC) hit a fraction of the requests: their fixes are judged on the tail. The other culprits
-      // move every request, and the median is what a shared machine's noise disturbs least.
+      const expectedPerArm = Math.floor((options.ratePerSec + lists) * (options.blockMs / 1000) * options.maxPairs);
+      // Stalls hit a fraction of the requests: their fix is judged on the tail. The other culprits move every
+      // request (GC under allocation-heavy reads takes CPU from all of them), and the median is what a shared
+      // machine's noise disturbs least.
       const percentile = choosePercentile(expectedPerArm, TAIL_CULPRITS.has(top.culprit) ? [99, 90, 50] : [50]);
       let lastFixed: KvDiagnosis | undefined;
       const measurement = await measureInterleaved(
         {
-          population: new Set([KV_REQUEST_NAME]),
+          population: new Set(lists > 0 ? [KV_REQUEST_NAME, KV_LIST_NAME] : [KV_REQUEST_NAME]),
           percentile: percentile.percentile,
           alpha: options.alpha,
           minEffect: options.minEffect,
@@ -207,7 +216,7 @@ export async function runKvDemo(options: KvDemoOptions): Promise<KvDemoResult> {
             return { samples: measuredSamples(measured.run, options.warmupMs), ...judged, runFile };
           }
           await setAndRemember(arm === 'A' ? on : fixed);
-          const block = await measureKv(state, load(options.blockMs, options.blockWarmupMs, 1000 * round + pair));
+          const block = await measureKv(state, load(options.blockMs, options.blockWarmupMs, 1000 * round + pair, lists));
           await writeRunFile(join(options.outDir, `kv-${round}-pair-${pair}-${arm}.json`), block.run);
           if (arm === 'B') lastFixed = block.diagnosis;
           const judged = usable(block.run, percentile.percentile);

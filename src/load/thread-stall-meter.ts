@@ -34,7 +34,7 @@ export class ThreadStallMeter {
   /** Construct on the thread to be measured: /proc/thread-self is the calling thread. */
   constructor(private readonly read: ReadText = readProcText) {
     const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(read('/proc/thread-self/status') ?? '')?.[1];
-    this.cpus = allowed ? parseCpuList(allowed) : [];
+    this.cpus = (allowed ? parseCpuList(allowed) : undefined) ?? [];
     this.last = this.totals();
   }
 

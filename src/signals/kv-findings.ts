@@ -4,14 +4,15 @@
  * app tier's metrics — over the measured intervals, and names the culprit, the node (leader, follower N, the app
  * tier) and the fix. Leader-side detectors compare the leader with its followers: the followers append, sync and
  * apply the same log on the same machine, so a shared machine's load moves them together, while a culprit on the
- * leader moves only the leader. Ranking: findings that name a cause (throttling, a slow disk, the network, a lock,
- * large documents) come before findings that can be a consequence of another (run-queue wait, GC), and stalls
- * (late heartbeats, with the client/server gap: time outside the server's own handler) come last; within a tier,
- * by how far past its threshold.
+ * leader moves only the leader. Ranking: findings that name a cause (throttling, a member crowded onto CPUs that
+ * other processes keep busy, a slow disk, the network, a lock, large documents) come before findings that can be a
+ * consequence of another (run-queue wait, GC), and stalls (late heartbeats, with the client/server gap: time
+ * outside the server's own handler) come last; within a tier, by how far past its threshold.
  */
-import type { RunFile, SignalSeries } from '../core/run-file.js';
+import type { KvFinding, RunFile, SignalSeries } from '../core/run-file.js';
 
-export type KvCulpritKind = 'network' | 'throttle' | 'cpu' | 'fsync' | 'gc' | 'stall' | 'lock' | 'serialization';
+export type { KvFinding } from '../core/run-file.js';
+export type KvCulpritKind = KvFinding['culprit'];
 
 export interface KvMemberSources {
   name: string;
@@ -32,23 +33,6 @@ export interface KvTopology {
   app?: string;
 }
 
-export interface KvFinding {
-  culprit: KvCulpritKind;
-  /** Where: `leader kv0`, `follower kv2`, `app tier`, `leader kv0 ↔ followers`. */
-  node: string;
-  /** The member named, when one is. */
-  member?: string;
-  evidence: string;
-  /** The culprit switch(es) that fix it in the kv lab, e.g. `wal-tmpfs`, `throttle=0`. */
-  labFix: string;
-  fix: string;
-  tradeOff: string;
-  /** 1: a cause; 2: possibly a consequence; 3: a symptom outside the handler. */
-  tier: 1 | 2 | 3;
-  /** How far past the threshold (≥ 1). */
-  severity: number;
-}
-
 export interface KvDiagnosis {
   findings: KvFinding[];
   /** What was looked at and dismissed, e.g. a slow follower the quorum hides. */
@@ -63,10 +47,21 @@ export const KV_THRESHOLDS = {
    */
   runQueueWaitPerCpu: 1,
   runQueueWaitRatio: 2,
-  walFsyncMeanSec: 0.005,
+  /**
+   * Share of the CPUs a member may use (affinity/cpuset narrower than the machine) that other processes kept busy:
+   * past it, the member is crowded onto its cores.
+   */
+  crowdedCpuShare: 0.5,
+  /** The WAL fsync p90 (etcd's histogram per interval, weighted by syncs). */
+  walFsyncP90Sec: 0.005,
   walFsyncRatio: 3,
   gcPerSec: 2,
   gcRatio: 4,
+  /**
+   * Bytes allocated per GC cycle as a share of the heap: Go's default (GOGC=100) collects when the heap has grown by
+   * its live size (a share of ~0.7 of the mean heap); a collector set to run far more often shows far less.
+   */
+  gcAllocShareOfHeap: 0.25,
   peerRoundTripSec: 0.01,
   /** Heartbeats the leader sent late (> 2 heartbeat intervals apart), per second. */
   lateHeartbeatsPerSec: 0.2,
@@ -137,15 +132,15 @@ class SeriesView {
   }
 
   /** Mean of a percentile series over the measured intervals where it exists, weighted by observations. */
-  weightedP99(source: string, metric: string, labels: Record<string, string> = {}): number | undefined {
+  weightedPercentile(source: string, metric: string, percentile: 'p50' | 'p90' | 'p99', labels: Record<string, string> = {}): number | undefined {
     let weighted = 0;
     let count = 0;
     for (const item of this.find(source, metric, labels)) {
       for (const index of this.indices) {
         const rate = item.rate?.[index];
-        const p99 = item.p99?.[index];
-        if (finite(rate) && finite(p99) && rate > 0) {
-          weighted += rate * p99;
+        const value = item[percentile]?.[index];
+        if (finite(rate) && finite(value) && rate > 0) {
+          weighted += rate * value;
           count += rate;
         }
       }
@@ -156,6 +151,7 @@ class SeriesView {
 
 const ms = (seconds: number): string => `${(seconds * 1000).toFixed(1)} ms`;
 const pct = (share: number): string => `${(share * 100).toFixed(0)}%`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const roleName = (member: KvMemberSources): string => `${member.role} ${member.name}`;
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -205,7 +201,9 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // CPU contention: a member's threads waiting for a CPU far more than the other members' (and not throttled).
+  // CPU contention. A member allowed fewer CPUs than the machine has (affinity, cpuset) whose CPUs other processes
+  // keep busy is crowded onto its cores, however busy the rest of the machine is: a cause, named by where it may run.
+  // Otherwise: a member's threads waiting for a CPU far more than the other members' (and not throttled).
   const waits = members.flatMap((member) => {
     if (!member.process) return [];
     const wait = view.rate(member.process, 'process_runqueue_wait_seconds_total');
@@ -214,11 +212,35 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     if (wait === undefined) return [];
     return user + system > 0 ? [{ member, value: wait / (user + system) }] : [];
   });
+  const crowded = new Set<string>();
+  for (const member of members) {
+    if (!member.process || throttled.has(member.name)) continue;
+    const allowed = view.gaugeMean(member.process, 'process_cpus_allowed');
+    const host = view.gaugeMean(member.process, 'host_cpus');
+    const busy = view.rate(member.process, 'process_cpus_allowed_busy_seconds_total');
+    const own = (view.rate(member.process, 'process_cpu_user_seconds_total') ?? 0) + (view.rate(member.process, 'process_cpu_system_seconds_total') ?? 0);
+    if (allowed === undefined || host === undefined || busy === undefined || allowed <= 0 || allowed >= host) continue;
+    const othersShare = Math.min(1, Math.max(0, busy - own) / allowed);
+    if (othersShare < KV_THRESHOLDS.crowdedCpuShare) continue;
+    crowded.add(member.name);
+    const wait = waits.find((entry) => entry.member === member);
+    findings.push({
+      culprit: 'cpu',
+      node: roleName(member),
+      member: member.name,
+      evidence: `it may run on ${allowed.toFixed(0)} of the machine's ${host.toFixed(0)} CPUs (Cpus_allowed_list), and other processes kept ${allowed === 1 ? 'that CPU' : 'those CPUs'} ${pct(othersShare)} busy (/proc/stat per CPU, minus its own ${own.toFixed(2)} CPU-s/s)${wait ? `; its threads waited ${wait.value.toFixed(1)} s for a CPU per second they ran` : ''}: CPU contention on its cores`,
+      labFix: 'cpu=0',
+      fix: `give ${member.name} its own cores: move the neighbours off its CPUs, or widen its affinity/cpuset`,
+      tradeOff: 'dedicated cores cost capacity the neighbours had',
+      tier: 1,
+      severity: othersShare / KV_THRESHOLDS.crowdedCpuShare,
+    });
+  }
   if (waits.length === members.length && waits.every((entry) => entry.value >= KV_THRESHOLDS.runQueueWaitPerCpu)) {
     notes.push(`every member waited ≥ ${KV_THRESHOLDS.runQueueWaitPerCpu} s for a CPU per second it ran (${waits.map((entry) => `${entry.member.name} ${entry.value.toFixed(1)} s`).join(', ')}): the machine is saturated, so CPU contention on one member hardly stands out`);
   }
   for (const hit of outliers(waits, KV_THRESHOLDS.runQueueWaitPerCpu, KV_THRESHOLDS.runQueueWaitRatio)) {
-    if (throttled.has(hit.member.name)) continue;
+    if (throttled.has(hit.member.name) || crowded.has(hit.member.name)) continue;
     findings.push({
       culprit: 'cpu',
       node: roleName(hit.member),
@@ -232,47 +254,74 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
     });
   }
 
-  // Disk: the WAL's fsync, one member against the others.
+  // Disk: the WAL's fsync, one member against the others, by its p90: a slow device (or an IOPS cap, which lets
+  // bursts through) slows a large share of the syncs, while the one sync caught in each stop (SIGSTOP, a long GC, a
+  // VM pause) lifts the mean of a few seconds' syncs but not the p90.
   const fsyncs = members.flatMap((member) => {
+    const p90 = view.weightedPercentile(member.metrics, 'etcd_disk_wal_fsync_duration_seconds', 'p90');
     const mean = view.mean(member.metrics, 'etcd_disk_wal_fsync_duration_seconds');
-    return mean ? [{ member, value: mean.mean }] : [];
+    const value = p90 ?? mean?.mean;
+    return value === undefined ? [] : [{ member, value, mean: mean?.mean }];
   });
-  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncMeanSec, KV_THRESHOLDS.walFsyncRatio)) {
+  for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncP90Sec, KV_THRESHOLDS.walFsyncRatio)) {
+    const mean = fsyncs.find((entry) => entry.member === hit.member)?.mean;
     // A throttled process is slow at everything, its WAL syncs included: the quota is the cause.
     if (throttled.has(hit.member.name)) {
-      notes.push(`${hit.member.name}'s WAL fsync is slow too (mean ${ms(hit.value)}), but it is throttled: counted under throttling`);
+      notes.push(`${hit.member.name}'s WAL fsync is slow too (p90 ${ms(hit.value)}), but it is throttled: counted under throttling`);
       continue;
     }
     findings.push({
       culprit: 'fsync',
       node: roleName(hit.member),
       member: hit.member.name,
-      evidence: `WAL fsync mean ${ms(hit.value)} (etcd_disk_wal_fsync_duration_seconds) vs ${ms(hit.others)} on the other members`,
+      evidence: `WAL fsync p90 ${ms(hit.value)}${mean !== undefined ? `, mean ${ms(mean)}` : ''} (etcd_disk_wal_fsync_duration_seconds) vs a p90 of ${ms(hit.others)} on the other members`,
       labFix: 'wal-tmpfs',
       fix: `put ${hit.member.name}'s WAL on a dedicated low-latency device (--wal-dir)`,
       tradeOff: 'a dedicated fast disk costs more; --unsafe-no-fsync would be faster still but loses committed writes on a crash',
       tier: 1,
-      severity: hit.value / KV_THRESHOLDS.walFsyncMeanSec,
+      severity: hit.value / KV_THRESHOLDS.walFsyncP90Sec,
     });
   }
 
-  // GC: collections per second, one member against the others.
+  // GC: a member collecting often *for what it allocates*: bytes allocated per cycle against its heap (Go's own
+  // metrics). Counting cycles alone would blame whichever member serves the allocation-heavy requests (the leader
+  // answering list reads collects more at any setting); without the allocation metrics, the count against the others.
   const gcs = members.flatMap((member) => {
     const rate = view.rate(member.metrics, 'go_gc_duration_seconds');
     return rate === undefined ? [] : [{ member, value: rate }];
   });
-  for (const hit of outliers(gcs, KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio)) {
+  const judgedByAllocation = new Set<KvMemberSources>();
+  const gcFindings: { member: KvMemberSources; cycles: number; why: string; severity: number }[] = [];
+  for (const { member, value: cycles } of gcs) {
+    const allocated = view.rate(member.metrics, 'go_memstats_alloc_bytes_total');
+    const heap = view.gaugeMean(member.metrics, 'go_memstats_heap_alloc_bytes');
+    if (allocated === undefined || heap === undefined || heap <= 0) continue;
+    judgedByAllocation.add(member);
+    const perCycle = cycles > 0 ? allocated / cycles : Number.POSITIVE_INFINITY;
+    const share = perCycle / heap;
+    if (cycles < KV_THRESHOLDS.gcPerSec || share >= KV_THRESHOLDS.gcAllocShareOfHeap) continue;
+    gcFindings.push({
+      member,
+      cycles,
+      why: `it collects after every ${mib(perCycle)} allocated, ${pct(share)} of its ${mib(heap)} heap (go_memstats_alloc_bytes_total per cycle; Go's default GOGC=100 waits for the heap to grow by its live size)`,
+      severity: KV_THRESHOLDS.gcAllocShareOfHeap / Math.max(share, 1e-3),
+    });
+  }
+  for (const hit of outliers(gcs.filter((entry) => !judgedByAllocation.has(entry.member)), KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio)) {
+    gcFindings.push({ member: hit.member, cycles: hit.value, why: `vs ${hit.others.toFixed(1)}/s on the other members`, severity: hit.value / Math.max(KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio * hit.others) });
+  }
+  for (const hit of gcFindings) {
     const pause = view.mean(hit.member.metrics, 'go_gc_duration_seconds');
     findings.push({
       culprit: 'gc',
       node: roleName(hit.member),
       member: hit.member.name,
-      evidence: `${hit.value.toFixed(1)} GC cycles/s (go_gc_duration_seconds) vs ${hit.others.toFixed(1)}/s on the other members${pause ? `, mean pause ${ms(pause.mean)}` : ''}`,
+      evidence: `${hit.cycles.toFixed(1)} GC cycles/s (go_gc_duration_seconds): ${hit.why}${pause ? `; mean pause ${ms(pause.mean)}` : ''}`,
       labFix: 'gc=0',
       fix: `let ${hit.member.name}'s heap grow before collecting: GOGC=100 (Go's default) or a GOMEMLIMIT`,
       tradeOff: 'a larger heap uses more memory; GOMEMLIMIT set too low brings the collections back',
       tier: 2,
-      severity: hit.value / Math.max(KV_THRESHOLDS.gcPerSec, KV_THRESHOLDS.gcRatio * hit.others),
+      severity: hit.severity,
     });
   }
 
@@ -322,8 +371,8 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
       const gaps = topology.app
         ? (['range', 'txn', 'put'] as const).flatMap((op) => {
             const method = op === 'range' ? 'Range' : op === 'txn' ? 'Txn' : 'Put';
-            const client = view.weightedP99(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', { op });
-            const server = view.weightedP99(leader.metrics, 'grpc_server_handling_seconds', { grpc_method: method });
+            const client = view.weightedPercentile(topology.app ?? '', 'kv_app_etcd_request_duration_seconds', 'p99', { op });
+            const server = view.weightedPercentile(leader.metrics, 'grpc_server_handling_seconds', 'p99', { grpc_method: method });
             return client !== undefined && server !== undefined ? [{ op, client, server }] : [];
           })
         : [];

@@ -4,20 +4,16 @@
  * - `process_runqueue_wait_seconds_total`: time its threads were runnable but not running (the sum over
  *   /proc/PID/task/*\/schedstat's second field, ns), a counter whose rate is "threads waiting for a CPU";
  * - the cgroup's CPU counters (`cgroup_cpu_throttled_periods_total`, …) of the group /proc/PID/cgroup names at
- *   each reading, so a process moved into a throttled group mid-run is followed (the kv lab does exactly that).
+ *   each reading, so a process moved into a throttled group mid-run is followed (the kv lab does exactly that);
+ * - where it may run: `process_cpus_allowed` (its affinity ∩ cpuset, /proc/PID/status Cpus_allowed_list),
+ *   `host_cpus`, and `process_cpus_allowed_busy_seconds_total`, the busy time of *those* CPUs (/proc/stat per CPU),
+ *   whose rate minus the process's own CPU use is what its neighbours took from the only CPUs it may use. Summed
+ *   run-queue wait cannot single out a member pinned among busy neighbours when the whole machine is busy; this can.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { seriesKey } from './metric-snapshot.js';
-import { readCgroup, readProcess, resolveCgroup } from './process-source.js';
+import { readdir } from 'node:fs/promises';
+import { parseCpuBusyTicks, parseCpuList } from './proc-parsers.js';
+import { put, readCgroup, readProcess, readText, resolveCgroup, TICKS_PER_SEC } from './process-source.js';
 import type { ReadResult, SignalSource } from './signal-source.js';
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** Sum of every thread's run-queue wait, seconds; undefined when schedstat is not readable. */
 export async function runQueueWaitSeconds(pid: number): Promise<number | undefined> {
@@ -38,6 +34,18 @@ export async function runQueueWaitSeconds(pid: number): Promise<number | undefin
     }
   }
   return read > 0 ? totalNs / 1e9 : undefined;
+}
+
+/** The CPUs `pid` may run on, the machine's CPUs, and the busy seconds of the allowed ones; undefined if unreadable. */
+export async function allowedCpuBusy(pid: number): Promise<{ allowed: number; host: number; busySeconds: number } | undefined> {
+  const line = /^Cpus_allowed_list:\s*(\S+)/m.exec((await readText(`/proc/${pid}/status`)) ?? '')?.[1];
+  const cpus = line === undefined ? undefined : parseCpuList(line);
+  const busy = parseCpuBusyTicks((await readText('/proc/stat')) ?? '');
+  if (!cpus || busy.size === 0) return undefined;
+  // The affinity mask may name CPUs that are not online: only those /proc/stat lists count.
+  const online = cpus.filter((cpu) => busy.has(cpu));
+  const ticks = online.reduce((total, cpu) => total + (busy.get(cpu) ?? 0), 0);
+  return { allowed: online.length, host: busy.size, busySeconds: ticks / TICKS_PER_SEC };
 }
 
 /** The cgroup path of `pid` for the cpu controller: the v1 line naming `cpu`, else the v2 line (`0::/path`). */
@@ -61,7 +69,13 @@ export function pidCgroupSource(name: string, pid: number): SignalSource {
       const snapshot = await readProcess(pid);
       if (!snapshot) return { kind: 'failed', reason: 'gone', message: `process ${pid} exited` };
       const wait = await runQueueWaitSeconds(pid);
-      if (wait !== undefined) snapshot.set(seriesKey('process_runqueue_wait_seconds_total', {}), { metric: 'process_runqueue_wait_seconds_total', labels: {}, reading: { kind: 'counter', value: wait } });
+      if (wait !== undefined) put(snapshot, 'process_runqueue_wait_seconds_total', {}, 'counter', wait);
+      const cpus = await allowedCpuBusy(pid);
+      if (cpus) {
+        put(snapshot, 'process_cpus_allowed', {}, 'gauge', cpus.allowed);
+        put(snapshot, 'host_cpus', {}, 'gauge', cpus.host);
+        put(snapshot, 'process_cpus_allowed_busy_seconds_total', {}, 'counter', cpus.busySeconds);
+      }
       const path = cpuCgroupPath((await readText(`/proc/${pid}/cgroup`)) ?? '');
       const dirs = path === undefined ? undefined : await resolveCgroup(path === '/' ? '' : path);
       const group = dirs ? await readCgroup(dirs) : undefined;

@@ -92,28 +92,44 @@ export function parseSchedstatWaitNs(text: string): number | undefined {
   return Number.isFinite(waitNs) ? waitNs : undefined;
 }
 
-/** A kernel CPU list ("0-3,6", as in /proc/PID/status Cpus_allowed_list) → CPU numbers. */
-export function parseCpuList(text: string): number[] {
+/** A kernel CPU list (`Cpus_allowed_list: 0-2,5`) → CPU numbers; undefined when it does not parse. */
+export function parseCpuList(text: string): number[] | undefined {
   const cpus: number[] = [];
   for (const part of text.trim().split(',')) {
-    const [first, last] = part.split('-').map(Number);
-    if (first === undefined || !Number.isInteger(first)) continue;
-    for (let cpu = first; cpu <= (last !== undefined && Number.isInteger(last) ? last : first); cpu++) cpus.push(cpu);
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match?.[1]) return undefined;
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
   }
   return cpus;
 }
 
 /**
- * Steal time of the given CPUs from /proc/stat, in clock ticks (USER_HZ): time the hypervisor ran something
- * else while this guest's virtual CPU had work. The eighth value of each `cpuN` line.
+ * /proc/stat's `cpuN` lines → each CPU's clock-tick counters, in the kernel's order: user nice system idle iowait
+ * irq softirq steal [guest guest_nice — already inside user and nice].
  */
-export function parseCpuStealTicks(text: string, cpus: readonly number[]): number {
-  const wanted = new Set(cpus);
-  let ticks = 0;
+function perCpuTicks(text: string): Map<number, number[]> {
+  const counters = new Map<number, number[]>();
   for (const line of text.split('\n')) {
     const match = /^cpu(\d+)\s+(.*)$/.exec(line);
-    if (!match?.[1] || !match[2] || !wanted.has(Number(match[1]))) continue;
-    ticks += Number(match[2].split(/\s+/)[7] ?? 0) || 0;
+    if (match?.[1] && match[2] !== undefined) counters.set(Number(match[1]), match[2].trim().split(/\s+/).map(Number));
   }
-  return ticks;
+  return counters;
+}
+
+/** Busy clock ticks of each CPU from /proc/stat: everything but idle and iowait. */
+export function parseCpuBusyTicks(text: string): Map<number, number> {
+  const busy = new Map<number, number>();
+  for (const [cpu, [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0]] of perCpuTicks(text)) busy.set(cpu, user + nice + system + irq + softirq + steal);
+  return busy;
+}
+
+/**
+ * Steal time of the given CPUs from /proc/stat, in clock ticks (USER_HZ): time the hypervisor ran something
+ * else while this guest's virtual CPU had work.
+ */
+export function parseCpuStealTicks(text: string, cpus: readonly number[]): number {
+  const counters = perCpuTicks(text);
+  return cpus.reduce((ticks, cpu) => ticks + (counters.get(cpu)?.[7] ?? 0), 0);
 }

@@ -12,7 +12,7 @@ import { parseDiskstats, parseKeyValues, parseListeningSockets, parseProcStat, p
 import type { ReadResult, SignalSource } from './signal-source.js';
 
 /** USER_HZ: 100 on every Linux architecture Node supports (the kernel fixes it for /proc's ABI). */
-const TICKS_PER_SEC = 100;
+export const TICKS_PER_SEC = 100;
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 export type WatchSpec = { kind: 'pid'; pid: number } | { kind: 'port'; port: number } | { kind: 'cgroup'; path: string };
@@ -31,7 +31,8 @@ export function parseWatchSpec(text: string, flag: string): WatchSpec {
   throw badInput(flag, `expected pid:N, port:N or cgroup:PATH, got "${text}"`);
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A /proc or cgroup file's text; undefined when it cannot be read (gone, no permission, not on this kernel). */
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch {
@@ -67,7 +68,8 @@ export async function findListeningPid(port: number): Promise<number | undefined
   return undefined;
 }
 
-function put(snapshot: MetricSnapshot, metric: string, labels: Record<string, string>, kind: 'counter' | 'gauge', value: number): void {
+/** Sets one reading, skipping values that could not be read (NaN). */
+export function put(snapshot: MetricSnapshot, metric: string, labels: Record<string, string>, kind: 'counter' | 'gauge', value: number): void {
   if (Number.isFinite(value)) snapshot.set(seriesKey(metric, labels), { metric, labels, reading: { kind, value } });
 }
 

@@ -15,7 +15,7 @@ import { generatedValue } from '../../src/load/body-template.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { parseScenarioText, type Scenario } from '../../src/load/scenario.js';
 import { pickValueIndex } from '../../src/load/url-template.js';
-import { KV_SCENARIO_DIR, kvScenarioText } from '../../lab/kv/kv-scenarios.js';
+import { KV_SCENARIO_DIR, kvScenarioText } from '../../src/lab-control/kv-scenarios.js';
 import { runCli } from '../helpers/cli.js';
 import { etcdInstalled, startEtcdMember, type EtcdMember } from '../helpers/etcd-member.js';
 
@@ -45,12 +45,16 @@ function expectedKeys(scenario: Scenario, requestIndex: number): Set<string> {
   return keys;
 }
 
-test('the lab/kv scenario files are valid; the follower example must be edited first', () => {
+test('the lab/kv scenario files are valid; the follower example once the lab fills in a follower (lab kv scenario)', () => {
   for (const file of ['put.yaml', 'put-grpc.yaml', 'put-gateway.yaml', 'read-write-mix.yaml', 'put-large-gateway.yaml', 'put-large-grpc.yaml']) {
     const scenario = parseScenarioText(readFileSync(join(LAB_KV, file), 'utf8'), file, LAB_KV);
     assert.ok(scenario.requests.length > 0, file);
   }
   assert.throws(() => parseScenarioText(readFileSync(join(LAB_KV, 'read-follower.yaml'), 'utf8'), 'read-follower.yaml', LAB_KV), /read-follower\.yaml: requests\.1\.grpc\.target: port must be 1\.\.65535, got 0/);
+  const filled = parseScenarioText(kvScenarioText('read-follower.yaml', { target: '127.0.0.1:2379', follower: '127.0.0.1:41237' }), 'read-follower.yaml');
+  assert.deepEqual(filled.requests.map((request) => request.grpc?.target), ['127.0.0.1:2379', '127.0.0.1:41237', '127.0.0.1:41237']);
+  assert.equal(filled.phases.length, 2, "the file's own phases are kept");
+  assert.throws(() => kvScenarioText('read-follower.yaml', { target: '127.0.0.1:2379' }), /read-follower\.yaml: reads from a follower: give its address/);
 });
 
 test('etcd speaks gRPC: lab/kv/put-grpc.yaml through the CLI against a real member — every put OK, the keys and their 96-byte values exist', { timeout: 90_000 }, async (t) => {

@@ -15,6 +15,7 @@ import { etcdInstalled } from '../../src/lab-control/kv-lab.js';
 import { isProcessAlive } from '../../src/lab-control/supervisor-launch.js';
 import { readKvLabState } from '../../src/lab-control/kv-lab-state-file.js';
 import { CLI_PATH, runCli } from '../helpers/cli.js';
+import { parseScenarioText } from '../../src/load/scenario.js';
 
 const SKIP = etcdInstalled() ? false : 'etcd/etcdctl not installed (apt-get install etcd-server etcd-client)';
 
@@ -98,6 +99,17 @@ test('lab kv CLI: background start, runtime stall culprit, status, stop', { skip
     const status = await runCli(['lab', 'kv', 'status'], { cwd });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /culprits: stall=300/);
+    // read-follower.yaml without hand-filled ports: the leader's and a follower's client addresses of this lab.
+    const scenario = await runCli(['lab', 'kv', 'scenario', 'read-follower.yaml'], { cwd });
+    assert.equal(scenario.code, 0, scenario.stderr);
+    const targets = parseScenarioText(scenario.stdout, 'read-follower.yaml').requests.map((request) => request.grpc?.target);
+    const followers = state.members.slice(1).map((member) => new URL(member.clientUrl).host);
+    assert.equal(targets[0], new URL(state.leaderUrl).host);
+    assert.ok(followers.includes(targets[1] ?? '') && targets[2] === targets[1], `targets ${targets.join(', ')} vs followers ${followers.join(', ')}`);
+    const unknown = await runCli(['lab', 'kv', 'scenario', 'nope.yaml'], { cwd });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /lab kv scenario: needs one of lab\/kv's scenario files: .*read-follower\.yaml.*; got "nope\.yaml"/);
+
     const bad = await runCli(['lab', 'kv', 'culprits', 'stall=abc'], { cwd });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /lab kv culprits: stall: value must be a number ≥ 0/);

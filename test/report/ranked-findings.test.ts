@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SIGNALS_VERSION, type RunFile } from '../../src/core/run-file.js';
+import { SIGNALS_VERSION, type KvFinding, type RunFile } from '../../src/core/run-file.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { rankedFindingsOf, renderRankedFindings } from '../../src/report/ranked-findings.js';
 import { detectSignalFindings } from '../../src/signals/signal-findings.js';
@@ -82,4 +82,30 @@ test('trace and signal findings share one scale: p99 µs predicted saved or expl
   const html = renderHtmlReport({ runs: [subject] });
   const order = [...html.matchAll(/data-ranked="([^"]+)"/g)].map((match) => match[1]);
   assert.deepEqual(order, ['trace:n-plus-one', 'signal:cpu-saturation', 'trace:slow-query']);
+});
+
+test('a kv-lab run: its kv findings come first, named by node, without a p99 value; text and HTML alike', () => {
+  const subject = run();
+  const kvFindings: KvFinding[] = [
+    { culprit: 'cpu', node: 'leader kv0', member: 'kv0', evidence: 'it may run on 1 of 2 CPUs', labFix: 'cpu=0', fix: 'give kv0 its own cores', tradeOff: 'dedicated cores cost capacity', tier: 1, severity: 1.8 },
+    { culprit: 'gc', node: 'leader kv0', member: 'kv0', evidence: '21.5 GC cycles/s', labFix: 'gc=0', fix: 'GOGC=100', tradeOff: 'a larger heap', tier: 2, severity: 2.5 },
+  ];
+  const withKv: RunFile = { ...subject, signals: { ...subject.signals!, kvFindings } };
+  const ranked = rankedFindingsOf(withKv);
+  assert.deepEqual(ranked.map((finding) => [finding.rank, finding.origin, finding.kind, finding.where]), [
+    [1, 'kv', 'cpu', 'leader kv0'],
+    [2, 'kv', 'gc', 'leader kv0'],
+    [3, 'trace', 'n-plus-one', 'orders GET /orders'],
+    [4, 'signal', 'cpu-saturation', 'CPU of api (pid:7)'],
+    [5, 'trace', 'slow-query', 'orders GET /orders'],
+  ]);
+  assert.equal(ranked[0]?.p99Us, undefined);
+  assert.equal(ranked[0]?.fix, 'give kv0 its own cores (kv lab: cpu=0)');
+  assert.match(renderRankedFindings(ranked), / 1\. {9}— p99 {2}\[kv: cpu\] leader kv0\n/);
+
+  // Only kv findings (a kv run has no traces, and the generic detectors may find nothing): the section is drawn.
+  const kvOnly: RunFile = { ...withKv, traces: undefined, signals: { ...withKv.signals!, findings: [] } };
+  const html = renderHtmlReport({ runs: [kvOnly] });
+  assert.deepEqual([...html.matchAll(/data-ranked="([^"]+)"/g)].map((match) => match[1]), ['kv:cpu', 'kv:gc']);
+  assert.match(html, /<td>leader kv0<br><small>it may run on 1 of 2 CPUs<\/small><\/td>/);
 });

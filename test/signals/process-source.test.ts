@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rmdir, writeFile, readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { parseDiskstats, parseKeyValues, parseListeningSockets, parseProcStat, quotaCores } from '../../src/signals/proc-parsers.js';
+import { parseCpuBusyTicks, parseCpuList, parseDiskstats, parseKeyValues, parseListeningSockets, parseProcStat, quotaCores } from '../../src/signals/proc-parsers.js';
 import { findListeningPid, parseWatchSpec, watchSource } from '../../src/signals/process-source.js';
 import { signalCollector } from '../../src/signals/signal-collector.js';
 import { syntheticRun } from '../report/synthetic-run.js';
@@ -52,6 +52,17 @@ test('pure parsers: /proc/PID/stat with a tricky name, cgroup v2 cpu.stat, disks
   assert.equal(quotaCores(50_000, 100_000), 0.5);
   assert.equal(quotaCores('max', 100_000), undefined);
   assert.equal(quotaCores(-1, 100_000), undefined);
+});
+
+test('pure parsers: CPU lists and per-CPU busy ticks of /proc/stat (idle and iowait are not busy)', () => {
+  assert.deepEqual(parseCpuList('0-2,5\n'), [0, 1, 2, 5]);
+  assert.deepEqual(parseCpuList('1'), [1]);
+  assert.equal(parseCpuList('0-1,x'), undefined);
+  const stat = 'cpu  42067 0 7893 45050 987 0 315 533 0 0\ncpu0 23861 1 3301 20748 177 2 70 242 0 0\ncpu1 18206 0 4591 24302 810 0 244 290 0 0\nintr 1 2 3\n';
+  assert.deepEqual([...parseCpuBusyTicks(stat)], [
+    [0, 23861 + 1 + 3301 + 2 + 70 + 242],
+    [1, 18206 + 4591 + 244 + 290],
+  ]);
 });
 
 test('watch specs: pid, port, cgroup; bad ones name the flag', () => {

@@ -1,13 +1,14 @@
 /**
- * `perfloop lab kv start|stop|status|explain|culprits`: the replicated key-value lab (a real 3-member etcd
+ * `perfloop lab kv start|stop|status|explain|culprits|scenario`: the replicated key-value lab (a real 3-member etcd
  * cluster on loopback with culprit switches) as a background process.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badInput } from '../../core/errors.js';
 import { KV_SWITCHES, formatCulprits } from '../../lab-control/kv-culprits.js';
 import type { KvLabSnapshot } from '../../../lab/kv/kv-messages.js';
 import { kvLabState, resolveCulprits, setCulprits, startKvLab } from '../../lab-control/kv-lab.js';
+import { KV_SCENARIO_DIR, kvScenarioText } from '../../lab-control/kv-scenarios.js';
 import { isProcessAlive, stopLabProcess } from '../../lab-control/supervisor-launch.js';
 import { kvLabStatePath, readKvLabState, removeKvLabState, writeKvLabState, type KvLabState } from '../../lab-control/kv-lab-state-file.js';
 import { parseFlags } from '../parse-flags.js';
@@ -15,6 +16,7 @@ import { parseFlags } from '../parse-flags.js';
 export const labKvUsage = `usage: perfloop lab kv start [--culprits LIST] [--port 2379]
        perfloop lab kv stop | status | explain
        perfloop lab kv culprits LIST     set the running lab's culprits (none, or name[=value],...; unnamed = off)
+       perfloop lab kv scenario FILE     print lab/kv/FILE pointed at the running lab (leader, a follower)
 
 A real 3-member etcd cluster (etcd-server 3.4) on loopback; kv0 is made the leader. Peer traffic goes through
 a delay proxy per member. Culprits: ${KV_SWITCHES.map((spec) => spec.name).join(', ')}.
@@ -105,6 +107,20 @@ async function culprits(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** A lab/kv scenario file with the running lab's leader and first follower filled in, for `perfloop run`. */
+async function scenario(argv: string[]): Promise<number> {
+  const file = argv[0];
+  if (file === undefined || !/^[\w.-]+\.ya?ml$/.test(file) || !existsSync(join(KV_SCENARIO_DIR, file))) {
+    const files = readdirSync(KV_SCENARIO_DIR).filter((name) => /\.ya?ml$/.test(name));
+    throw badInput('lab kv scenario', `needs one of lab/kv's scenario files: ${files.join(', ')}${file === undefined ? '' : `; got "${file}"`}`);
+  }
+  const lab = await kvLabState(requireRunning());
+  const follower = lab.members.find((member) => member.role === 'follower');
+  const address = (url: string): string => new URL(url).host;
+  process.stdout.write(kvScenarioText(file, { target: address(lab.leaderUrl), ...(follower ? { follower: address(follower.clientUrl) } : {}) }));
+  return 0;
+}
+
 function explain(): number {
   const switches = KV_SWITCHES.map(
     (spec) => `${spec.name}${spec.unit ? `[=${spec.defaultValue}]  (${spec.unit})` : ''}\n  culprit: ${spec.culprit}\n  how:     ${spec.how}\n${spec.fix ? `  fix:     ${spec.fix}\n` : ''}`,
@@ -128,7 +144,9 @@ export async function runLabKv(argv: string[]): Promise<number> {
       return explain();
     case 'culprits':
       return culprits(rest);
+    case 'scenario':
+      return scenario(rest);
     default:
-      throw badInput('lab kv', sub === undefined ? 'needs a subcommand: start, stop, status, explain, culprits' : `unknown subcommand "${sub}"`);
+      throw badInput('lab kv', sub === undefined ? 'needs a subcommand: start, stop, status, explain, culprits, scenario' : `unknown subcommand "${sub}"`);
   }
 }
