@@ -53,9 +53,11 @@ function roundLine(round: DemoResult['rounds'][number]): string {
     `r${round.round} ${round.fix.padEnd(12)}`,
     `share ${(round.population.trafficShare * 100).toFixed(0).padStart(3)}%`,
     `pairs ${round.validPairs}/${round.blocks.length / 2}${invalid > 0 ? ` (${invalid} invalid blocks)` : ''}${late > 0 ? ` late ${late}` : ''}`,
-    `twins ${population?.matched ?? 0} obs ${result?.observations ?? 0} faster ${pct(result?.fasterShare)}`,
+    `twins ${population?.matched ?? 0} obs ${result?.observations ?? 0} faster ${result?.fasterShare == null || Number.isNaN(result.fasterShare) ? '?' : `${(result.fasterShare * 100).toFixed(0)}%`}`,
     `p${round.percentile.percentile} ${pct(result?.change)} [${pct(result?.ciLow)}, ${pct(result?.ciHigh)}] ${round.verdict}`,
-    `predicted ${ms(round.predictedUs)} ms vs ${ms(prediction?.measuredUs)} [${ms(prediction?.measuredLowUs)}, ${ms(prediction?.measuredHighUs)}] ${prediction ? (prediction.agrees ? 'agrees' : 'MISS') : '-'}`,
+    prediction
+      ? `predicted ${ms(round.predictedUs)} ms vs ${ms(prediction.measuredUs)} [${ms(prediction.measuredLowUs)}, ${ms(prediction.measuredHighUs)}] ${prediction.agrees ? 'agrees' : 'MISS'}`
+      : `predicted ${ms(round.predictedUs)} ms, not measured`,
     `${(round.durationMs / 1000).toFixed(0)} s: ${round.stoppedBecause}`,
   ].join(' | ');
 }
