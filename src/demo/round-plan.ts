@@ -21,7 +21,7 @@ export interface RoundPlanInputs {
   /** The population's share of the traffic, 0..1. */
   trafficShare: number;
   ratePerSec: number;
-  /** Shortest block (the demo's --block), ms; the plan may lengthen it up to MAX_BLOCK_FACTOR times. */
+  /** Shortest block (the demo's --block), ms; the plan may lengthen it up to three times (BLOCK_FACTORS). */
   blockMs: number;
   /** Per-block cost besides the measured time (warm-up, switch, drain, run file), ms. */
   blockOverheadMs: number;
@@ -45,9 +45,8 @@ export interface RoundPlan {
   reason: string;
 }
 
-/** Block lengths tried, as multiples of --block. */
+/** Block lengths tried, as multiples of --block: longer than 3× leaves a round one look and no counterbalancing. */
 const BLOCK_FACTORS = [1, 1.5, 2, 3] as const;
-export const MAX_BLOCK_FACTOR = 3;
 /** Most observations the power search looks at (beyond that, no round of the demo's size decides). */
 const MAX_OBSERVATIONS = 400;
 
