@@ -421,7 +421,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           maxPairs: options.maxPairs,
           targetPerArm: Math.max(20, expectedPerArm),
           mixTargetPerArm: Math.max(20, Math.round(expectedPerArm / Math.max(population.trafficShare, 0.05))),
-          mayContinue: () => Date.now() - roundStart + pairMs <= roundBudgetMs,
+          // A later pair runs the plan's (possibly longer) blocks: it must fit, not only the first pair's.
+          mayContinue: () => Date.now() - roundStart + Math.max(pairMs, 2 * (plan.blockMs + options.blockWarmupMs + BLOCK_OVERHEAD_MS)) <= roundBudgetMs,
           // Both blocks of a pair replay one seeded schedule (seed below): the median is judged on twins.
           paired: true,
           batchSize: PAIRED_BATCH_SIZE,
@@ -432,7 +433,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           await setFixes(liveLab, arm === 'A' ? applied : new Set([...applied, fix]));
           const { run, path } = await tracedRun(`round-${round}-pair-${pair}-${arm}`, {
             ratePerSec,
-            durationMs: plan.blockMs,
+            durationMs: pair === 1 ? plan.firstBlockMs : plan.blockMs,
             warmupMs: options.blockWarmupMs,
             seed: 1000 * round + pair,
           });

@@ -41,15 +41,16 @@ test('observations the sign rule needs: all faster decides from 8, a coin never'
 
 test('a large effect on 60% of traffic: the shortest block, one pair', () => {
   const plan = planRound(base);
-  assert.deepEqual([plan.blockMs, plan.plannedPairs, plan.observationsNeeded], [3000, 1, 12]);
+  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs, plan.observationsNeeded], [3000, 3000, 1, 12]);
   assert.equal(plan.expectedPerArm, 28);
   assert.match(plan.reason, /predicted 51% faster .* ~12 needed; blocks of 3\.0 s, 1 pair planned/);
 });
 
 test('a fifth of the traffic: longer blocks buy the observations with less overhead', () => {
   // 1.6 observations/s: 3 s blocks need 3 pairs (24 s), 6 s blocks 2 pairs (28 s), 9 s one pair (20 s).
+  // A short pair brings 4 observations, too few to decide at all (8): the long blocks from the first pair on.
   const plan = planRound({ ...base, trafficShare: 0.2 });
-  assert.deepEqual([plan.blockMs, plan.plannedPairs], [9000, 1]);
+  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs], [9000, 9000, 1]);
   // 20% faster: ~74% of observations faster, 42 needed — more than the 40 s budget buys; 9 s blocks buy the most.
   const small = planRound({ ...base, trafficShare: 0.2, predictedUs: 10_000 });
   assert.equal(small.observationsNeeded, 42);
@@ -59,6 +60,7 @@ test('a fifth of the traffic: longer blocks buy the observations with less overh
 test('no predicted saving: the most observations the budget buys, said so', () => {
   const plan = planRound({ ...base, predictedUs: 0 });
   assert.equal(plan.observationsNeeded, Number.POSITIVE_INFINITY);
-  assert.deepEqual([plan.blockMs, plan.plannedPairs], [9000, 2]);
-  assert.match(plan.reason, /^no saving predicted on the median/);
+  // The first pair stays short (14 observations could decide a large effect the model missed), then 9 s blocks.
+  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs], [3000, 9000, 2]);
+  assert.match(plan.reason, /^no saving predicted on the median: blocks of 3\.0 s, then 9\.0 s/);
 });
