@@ -39,18 +39,19 @@ test('observations the sign rule needs: all faster decides from 8, a coin never'
   assert.ok(Math.abs(logSpread(latencies) - 0.5) < 0.03, `spread ${logSpread(latencies)}`);
 });
 
-test('a large effect on 60% of traffic: the shortest block, one pair', () => {
+test('a large effect on 60% of traffic: a short first pair, one pair planned', () => {
+  // 12 needed, planned with a margin of 1.5 (18): 3 s pairs bring 14 (two pairs, 16 s), 4.5 s pairs 21 (one, 11 s).
   const plan = planRound(base);
-  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs, plan.observationsNeeded], [3000, 3000, 1, 12]);
-  assert.equal(plan.expectedPerArm, 28);
-  assert.match(plan.reason, /predicted 51% faster .* ~12 needed; blocks of 3\.0 s, 1 pair planned/);
+  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs, plan.observationsNeeded], [3000, 4500, 1, 12]);
+  assert.equal(plan.expectedPerArm, 43);
+  assert.match(plan.reason, /predicted 51% faster .* ~12 needed; blocks of 3\.0 s, then 4\.5 s, 1 pair planned/);
 });
 
 test('a fifth of the traffic: longer blocks buy the observations with less overhead', () => {
-  // 1.6 observations/s: 3 s blocks need 3 pairs (24 s), 6 s blocks 2 pairs (28 s), 9 s one pair (20 s).
+  // 1.6 observations/s, 18 planned: 3 s blocks need 5 pairs (40 s), 4.5 s 3 (33 s), 6 s 2 (28 s), 9 s 2 (40 s).
   // A short pair brings 4 observations, too few to decide at all (8): the long blocks from the first pair on.
   const plan = planRound({ ...base, trafficShare: 0.2 });
-  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs], [9000, 9000, 1]);
+  assert.deepEqual([plan.firstBlockMs, plan.blockMs, plan.plannedPairs], [6000, 6000, 2]);
   // 20% faster: ~74% of observations faster, 42 needed — more than the 40 s budget buys; 9 s blocks buy the most.
   const small = planRound({ ...base, trafficShare: 0.2, predictedUs: 10_000 });
   assert.equal(small.observationsNeeded, 42);
