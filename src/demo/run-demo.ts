@@ -376,7 +376,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       const problemsLeft = LAB_PROBLEMS.length - applied.size;
       const roundsLeft = Math.max(1, Math.min(options.maxRounds - round + 1, problemsLeft));
-      const roundBudgetMs = (options.timeBudgetMs - elapsed()) / roundsLeft;
+      // Most rounds decide within one short pair, so an equal share of what is left starved the early undecided
+      // rounds while the last ones left time unused (a demo ended 34 s early with a round stopped after one pair).
+      // A round may take up to twice its share, as long as every later round keeps one short pair.
+      const leftMs = options.timeBudgetMs - elapsed();
+      const onePairMs = 2 * (options.blockMs + options.blockWarmupMs + BLOCK_OVERHEAD_MS);
+      const roundBudgetMs = Math.max(leftMs / roundsLeft, Math.min((2 * leftMs) / roundsLeft, leftMs - (roundsLeft - 1) * onePairMs));
       if (roundBudgetMs <= 0) {
         stoppedBecause = `time budget (${options.timeBudgetMs / 1000} s) used up`;
         break;
