@@ -34,7 +34,32 @@ interface RunFigures {
   remainingFindings: number;
   seconds: number;
   load: string;
+  rounds: string[];
   notes: string[];
+}
+
+const pct = (value: number | null | undefined): string =>
+  value === null || value === undefined || Number.isNaN(value) ? '?' : Number.isFinite(value) ? `${value > 0 ? '+' : ''}${(value * 100).toFixed(0)}%` : value > 0 ? '+∞' : '−∞';
+const ms = (us: number | null | undefined): string => (us === null || us === undefined || !Number.isFinite(us) ? '∞' : (us / 1000).toFixed(1));
+
+/** One line per round: what the issue's targets turn on — samples, effect, its spread and why the round stopped. */
+function roundLine(round: DemoResult['rounds'][number]): string {
+  const population = round.comparison?.population;
+  const result = population?.result;
+  const invalid = round.blocks.filter((block) => !block.valid).length;
+  const late = round.blocks.reduce((sum, block) => sum + (block.late ?? 0), 0);
+  const prediction = round.prediction;
+  return [
+    `r${round.round} ${round.fix.padEnd(12)}`,
+    `share ${(round.population.trafficShare * 100).toFixed(0).padStart(3)}%`,
+    `pairs ${round.validPairs}/${round.blocks.length / 2}${invalid > 0 ? ` (${invalid} invalid blocks)` : ''}${late > 0 ? ` late ${late}` : ''}`,
+    `twins ${population?.matched ?? 0} obs ${result?.observations ?? 0} faster ${result?.fasterShare == null || Number.isNaN(result.fasterShare) ? '?' : `${(result.fasterShare * 100).toFixed(0)}%`}`,
+    `p${round.percentile.percentile} ${pct(result?.change)} [${pct(result?.ciLow)}, ${pct(result?.ciHigh)}] ${round.verdict}`,
+    prediction
+      ? `predicted ${ms(round.predictedUs)} ms vs ${ms(prediction.measuredUs)} [${ms(prediction.measuredLowUs)}, ${ms(prediction.measuredHighUs)}] ${prediction.agrees ? 'agrees' : 'MISS'}`
+      : `predicted ${ms(round.predictedUs)} ms, not measured`,
+    `${(round.durationMs / 1000).toFixed(0)} s: ${round.stoppedBecause}`,
+  ].join(' | ');
 }
 
 function figuresOf(run: number, result: DemoResult, load: string): RunFigures {
@@ -53,16 +78,16 @@ function figuresOf(run: number, result: DemoResult, load: string): RunFigures {
     remainingFindings: result.remainingFindings.length,
     seconds: Math.round(result.elapsedMs / 1000),
     load,
-    notes: [
-      ...result.rounds.filter((round) => round.verdict !== 'improved').map((round) => `${round.fix}: ${round.verdict} (${round.stoppedBecause})`),
-      ...result.rounds
-        .filter((round) => round.prediction && !round.prediction.agrees)
-        .map((round) => `${round.fix}: predicted ${(round.predictedUs / 1000).toFixed(1)} ms, measured ${((round.prediction?.measuredUs ?? 0) / 1000).toFixed(1)} ms`),
-      ...result.remaining.map((problem) => `${problem.fix}: ${problem.why}`),
-      ...(result.refused ? [`refused: ${result.refused}`] : []),
-    ],
+    rounds: result.rounds.map(roundLine),
+    notes: [...result.remaining.map((problem) => `${problem.fix}: ${problem.why}`), ...(result.refused ? [`refused: ${result.refused}`] : [])],
   };
 }
+
+/** Issue 11's per-run targets. */
+const allValidated = (figures: RunFigures): boolean => figures.found === 8 && figures.fixed === 8 && figures.validated === 8 && figures.remainingFindings === 0 && figures.baselineValid;
+const predictionsHold = (figures: RunFigures): boolean => figures.agreeing >= 6;
+const inTime = (figures: RunFigures): boolean => figures.seconds <= 180;
+const mark = (met: boolean): string => (met ? 'met' : 'NOT met');
 
 const all: RunFigures[] = [];
 for (let run = 1; run <= RUNS; run++) {
@@ -85,15 +110,31 @@ for (let run = 1; run <= RUNS; run++) {
   const figures = figuresOf(run, result, `${before}→${loadavg()[0]?.toFixed(1) ?? '?'}`);
   all.push(figures);
   process.stdout.write(
-    `run ${run}: baseline ${figures.baselineValid ? 'valid' : 'INVALID'} at ${figures.rate} req/s; found ${figures.found}/8, fixed ${figures.fixed}/8, validated ${figures.validated}/8; ` +
-      `predictions agree ${figures.agreeing}/${figures.judged}; findings left ${figures.remainingFindings}; ${figures.seconds} s; load average ${figures.load}\n`,
+    `run ${run}: baseline ${figures.baselineValid ? 'valid' : 'INVALID'} at ${figures.rate} req/s; found ${figures.found}/8, fixed ${figures.fixed}/8, improved ${figures.validated}/8, ` +
+      `findings left ${figures.remainingFindings} [${mark(allValidated(figures))}]; predictions agree ${figures.agreeing}/${figures.judged} [${mark(predictionsHold(figures))}]; ` +
+      `${figures.seconds} s [${mark(inTime(figures))}]; load average ${figures.load}\n`,
   );
+  for (const line of figures.rounds) process.stdout.write(`    ${line}\n`);
   for (const note of figures.notes) process.stdout.write(`    ${note}\n`);
 }
 
-const perfect = all.filter((figures) => figures.found === 8 && figures.fixed === 8 && figures.validated === 8 && figures.remainingFindings === 0).length;
+const count = (test: (figures: RunFigures) => boolean): number => all.filter(test).length;
+const byFix = new Map<string, { improved: number; rounds: number; agree: number }>();
+for (const figures of all) {
+  for (const line of figures.rounds) {
+    const fix = line.split('|')[0]?.trim().split(/\s+/)[1] ?? '?';
+    const entry = byFix.get(fix) ?? { improved: 0, rounds: 0, agree: 0 };
+    entry.rounds++;
+    if (/ improved \|/.test(line)) entry.improved++;
+    if (/ agrees \|/.test(line)) entry.agree++;
+    byFix.set(fix, entry);
+  }
+}
 process.stdout.write(
-  `\n${all.length} runs: 8/8 found+fixed+validated with no finding left in ${perfect}; predictions agree for ≥ 6 fixes in ${all.filter((figures) => figures.agreeing >= 6).length}; ` +
-    `invalid baselines ${all.filter((figures) => !figures.baselineValid).length}; longest ${Math.max(...all.map((figures) => figures.seconds))} s (target ≤ 180 s). ` +
-    `Problems: ${LAB_PROBLEMS.length}. Machine: ${process.env.PERFLOOP_MACHINE_NOTE ?? 'shared — see the load averages'}.\n`,
+  `\nissue 11 targets over ${all.length} runs (problems: ${LAB_PROBLEMS.length}; machine: ${process.env.PERFLOOP_MACHINE_NOTE ?? 'shared — see the load averages'}):\n` +
+    `  8/8 found, fixed and improved on the affected requests, no finding left, baseline valid: ${count(allValidated)} of ${all.length} runs (target ≥ 90%: ${mark(count(allValidated) >= 0.9 * all.length)})\n` +
+    `  predictions within 25% or inside the interval for ≥ 6 fixes: ${count(predictionsHold)} of ${all.length} runs (${all.map((figures) => figures.agreeing).join(', ')} of 8; target every run: ${mark(count(predictionsHold) === all.length)})\n` +
+    `  invalid baselines: ${count((figures) => !figures.baselineValid)} (target 0: ${mark(count((figures) => !figures.baselineValid) === 0)})\n` +
+    `  longest run ${Math.max(...all.map((figures) => figures.seconds))} s (target ≤ 180 s: ${mark(count(inTime) === all.length)})\n` +
+    `  per fix (improved / agreeing of rounds): ${[...byFix.entries()].map(([fix, entry]) => `${fix} ${entry.improved}/${entry.agree}/${entry.rounds}`).join(', ')}\n`,
 );

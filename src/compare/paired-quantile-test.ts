@@ -105,6 +105,8 @@ export function comparePairedSequentially(pairs: readonly MatchedPair[], options
     savingLowUs: saving.low,
     savingHighUs: saving.high,
     decision: Number.isNaN(change) ? 'undecided' : decide(change, ciLow, ciHigh, minEffect),
+    observations: logRatios.length,
+    fasterShare: logRatios.length === 0 ? Number.NaN : logRatios.filter((value) => value < 0).length / logRatios.length,
   };
 }
 

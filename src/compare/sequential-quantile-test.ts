@@ -44,6 +44,9 @@ export interface SequentialComparison {
   savingLowUs: number;
   savingHighUs: number;
   decision: SequentialDecision;
+  /** Paired: observations the decision rests on (batches of twins) and the share of them that got faster. */
+  observations?: number;
+  fasterShare?: number;
 }
 
 export const DEFAULT_SEQUENTIAL_ALPHA = 0.05;

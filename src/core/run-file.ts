@@ -111,6 +111,8 @@ export const traceSampleSchema = z.object({
   /** Intended start, ms since the run's start. */
   intendedStartMs: z.number(),
   latencyUs: z.number().nonnegative(),
+  /** The generator's own lateness sending it (dispatch − intended start), µs; absent in older run files. */
+  lagUs: z.number().nonnegative().optional(),
   status: z.number().int(),
   error: z.enum(ERROR_KINDS).optional(),
 });

@@ -38,6 +38,11 @@ export interface InterleavedPlan {
   paired?: boolean;
   /** Paired: consecutive twins judged as one observation. Default 1. */
   batchSize?: number;
+  /**
+   * Requests the generator sent later than this (µs, sample `lagUs`) are left out of the comparison — and with them
+   * their twins, which no longer match: their latency holds the generator's delay, not the lab's. Default: none.
+   */
+  maxLagUs?: number;
 }
 
 export interface BlockRecord {
@@ -46,6 +51,8 @@ export interface BlockRecord {
   valid: boolean;
   reasons: string[];
   requests: number;
+  /** Requests left out of the comparison because the generator sent them late (plan `maxLagUs`). */
+  late: number;
   runFile?: string;
 }
 
@@ -59,7 +66,11 @@ export interface InterleavedMeasurement {
   validBlocks: (InterleavedBlock & { traceSamples: readonly TraceSample[] })[];
 }
 
+/** The generator sent the request no later than `maxLagUs` after its intended start (always, without a limit). */
+export const sentOnTime = (sample: TraceSample, maxLagUs: number | undefined): boolean => maxLagUs === undefined || (sample.lagUs ?? 0) <= maxLagUs;
+
 export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockRunner): Promise<InterleavedMeasurement> {
+  const onTime = (sample: TraceSample): boolean => sentOnTime(sample, plan.maxLagUs);
   const blocks: BlockRecord[] = [];
   const validBlocks: InterleavedMeasurement['validBlocks'] = [];
   let comparison: InterleavedComparison | undefined;
@@ -86,7 +97,15 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
       a = await runBlock('A', attempt);
     }
     for (const [arm, outcome] of (attempt % 2 === 1 ? [['A', a], ['B', b]] : [['B', b], ['A', a]]) as [['A' | 'B', BlockOutcome], ['A' | 'B', BlockOutcome]]) {
-      blocks.push({ arm, pair: attempt, valid: outcome.valid, reasons: [...outcome.reasons], requests: outcome.samples.length, ...(outcome.runFile ? { runFile: outcome.runFile } : {}) });
+      blocks.push({
+        arm,
+        pair: attempt,
+        valid: outcome.valid,
+        reasons: [...outcome.reasons],
+        requests: outcome.samples.length,
+        late: outcome.samples.filter((sample) => !onTime(sample)).length,
+        ...(outcome.runFile ? { runFile: outcome.runFile } : {}),
+      });
     }
     if (!a.valid || !b.valid) {
       stoppedBecause = `invalid blocks: ${[...(a.valid ? [] : a.reasons), ...(b.valid ? [] : b.reasons)].join('; ')}`;
@@ -94,7 +113,12 @@ export async function measureInterleaved(plan: InterleavedPlan, runBlock: BlockR
     }
     validPairs = pair;
     for (const [arm, outcome] of [['A', a], ['B', b]] as const) {
-      validBlocks.push({ arm, pair, samples: outcome.samples.map((sample) => ({ name: sample.name, latencyUs: sample.latencyUs, key: sample.intendedStartMs })), traceSamples: outcome.samples });
+      validBlocks.push({
+        arm,
+        pair,
+        samples: outcome.samples.filter(onTime).map((sample) => ({ name: sample.name, latencyUs: sample.latencyUs, key: sample.intendedStartMs })),
+        traceSamples: outcome.samples,
+      });
     }
     comparison = compareInterleaved(validBlocks, {
       population: plan.population,

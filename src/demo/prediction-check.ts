@@ -44,13 +44,13 @@ export function checkPrediction(predictedUs: number, measured: { savingUs: numbe
  */
 export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
   'sequential-calls':
-    'assumes the calls are independent and their servers have spare capacity; calls that feed each other, or that share one single-threaded database (PGlite), overlap less than the model says — it overstates',
+    'keeps the first call first and assumes the later ones are independent and their servers have spare capacity; calls that share one single-threaded database (PGlite) overlap less than the model says — it overstates',
   'repeated-reads': 'assumes every repeated read becomes a free cache hit; cold entries, misses after invalidation and the lookup itself cost time — it overstates',
   'large-payload': 'shrinks only the span\'s own path time in proportion to the bytes trimmed; the query, transfer and parsing behind the payload shrink too — it understates',
   'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues — it can understate under load',
   'serialisation-point': 'removes the queueing of this request only; under load the freed capacity shortens other requests too — it can understate',
   'slow-query': 'assumes the statement takes 1 ms once fixed; on a single-threaded database it also unblocks every other query — it understates under load',
-  'n-plus-one': 'assumes one query as long as the longest of the repeats; round trips saved on a busy database are worth more — it can understate under load',
+  'n-plus-one': 'assumes one query as long as the longest of the repeats (summed over every place the switch fixes); round trips and connections saved on a busy database are worth more — it can understate under load',
   'connection-per-request': 'assumes the connect disappears; a pool acquire (and its waits under load) takes its place — it can overstate',
   'sync-side-effect': 'assumes the call leaves the path entirely; the enqueue in its place costs a little — it slightly overstates',
 };

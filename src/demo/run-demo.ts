@@ -13,6 +13,7 @@ import { writeRunFile } from '../core/run-file-io.js';
 import type { RunFile, TraceSample } from '../core/run-file.js';
 import { LAB_PROBLEMS, type FixName } from '../lab-control/lab-problems.js';
 import { setFixes, startLab, type Lab } from '../lab-control/lab.js';
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../load/health.js';
 import { runLoad } from '../load/run-load.js';
 import { writeReport } from '../report/html-report-writer.js';
 import { analyzeTraces } from '../trace/analyze-traces.js';
@@ -23,7 +24,8 @@ import type { TraceAnalysis } from '../trace/trace-analysis.js';
 import { affectedPopulation, type AffectedPopulation } from './affected-population.js';
 import { DEMO_MIX, demoScenario, type DemoLoad } from './demo-scenario.js';
 import { withDemoEvidence } from './demo-evidence.js';
-import { measureInterleaved, type BlockRecord } from './interleaved-round.js';
+import { measureInterleaved, sentOnTime, type BlockRecord } from './interleaved-round.js';
+import { planRound, type RoundPlan } from './round-plan.js';
 import { checkPrediction, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
 
 type Finding = TraceAnalysis['findings'][number];
@@ -58,6 +60,8 @@ export interface DemoRound {
   fix: FixName;
   population: AffectedPopulation;
   percentile: PercentileChoice;
+  /** Block length and expected pairs, planned before measuring. */
+  plan?: RoundPlan;
   /** Predicted saving of the judged percentile on the population, µs, made before the round measured anything. */
   predictedUs: number;
   /** `population`: re-timing the population's own traces; `mix`: the finding's whole-mix cohorts (fallback). */
@@ -111,14 +115,24 @@ export const DEMO_THRESHOLDS = { slowQueryMs: 10, minShareOfRequests: 0.05 };
 const MAX_BASELINE_RETRIES = 2;
 /** Niceness −5: ahead of ordinary processes (the lab's, a compiler's) without starving the system. */
 const MIN_RATE_PER_SEC = 4;
-/** Per block: switching the fixes, the drain of the last requests, writing the run file. */
-const PAIR_OVERHEAD_MS = 500;
+/** Per block besides its warm-up: switching the fixes, the drain of the last requests, writing the run file. */
+const BLOCK_OVERHEAD_MS = 500;
 /**
  * The paired rule judges two neighbouring twins as one observation: on the shared machine consecutive requests'
  * ratios correlate (lag-1 0.25–0.4 measured on the lab's blocks under load), and with pairs of two the simulated
  * A/A rounds stay below α up to a correlation of 0.5 (test/compare/paired-quantile.test.ts), at ~5% of the power.
  */
 const PAIRED_BATCH_SIZE = 2;
+
+/**
+ * The demo judges only requests the generator sent on time: one sent more than 10 ms late (and its twin) is left
+ * out of a comparison, and of the analysis, so a run needs only most requests on time — p90 lag within 10 ms —
+ * where a plain run needs p99. A block is ~50 requests, so its "p99" is its single latest request: one scheduler
+ * hiccup of a shared machine used to throw away both blocks of a pair (and with them a round) or a baseline.
+ * The run files keep every request and their own p99 lag.
+ */
+const DEMO_RUN_HEALTH: Partial<HealthThresholds> = { lagPercentile: 90 };
+const MAX_LAG_US = DEFAULT_HEALTH_THRESHOLDS.maxLagP99Us;
 
 /**
  * Which findings each lab switch fixes: the problem's detector, at the place the switch acts. A detector fires on
@@ -166,6 +180,9 @@ async function settle(gatewayUrl: string): Promise<void> {
 /** Requests measured after the warm-up (trace samples cover the warm-up too). */
 const measuredSamples = (run: RunFile, warmupMs: number): TraceSample[] => (run.traces?.samples ?? []).filter((sample) => sample.intendedStartMs >= warmupMs);
 
+/** The same, without the requests the generator sent late (for an analysis: their latency is partly the generator's). */
+const onTimeSamples = (run: RunFile, warmupMs: number): TraceSample[] => measuredSamples(run, warmupMs).filter((sample) => sentOnTime(sample, MAX_LAG_US));
+
 const percentileOf = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
@@ -181,22 +198,46 @@ const spansOf = (receiver: TraceReceiver, samples: readonly TraceSample[]): Span
   return receiver.spans().filter((span) => ids.has(span.traceId));
 };
 
-const sameFinding = (a: Finding, b: Finding): boolean => a.detector === b.detector && a.where.service === b.where.service && a.where.operation === b.where.operation;
+/**
+ * The saving a lab switch is predicted to bring: one switch often removes several findings — `n+1` the repeated
+ * queries of orders and of inventory, `pool` the connects of three services, `cache` two services' reads, `index`
+ * two statements — so its prediction is the sum of theirs (each re-times disjoint sections of the critical path:
+ * a span's own time, its own queries). Two detectors that see one problem (the lock as a pool wait and as a
+ * serialised span) are the same saving twice: across detectors the largest counts, not the sum.
+ */
+export function predictedForFix(findings: readonly Finding[], fix: FixName, applied: ReadonlySet<FixName>): { p50: number; p99: number } | undefined {
+  const byDetector = new Map<string, { p50: number; p99: number }>();
+  for (const finding of findings) {
+    if (fixForFinding(finding, applied) !== fix) continue;
+    const sum = byDetector.get(finding.detector) ?? { p50: 0, p99: 0 };
+    byDetector.set(finding.detector, { p50: sum.p50 + finding.predictedSavingUs.p50, p99: sum.p99 + finding.predictedSavingUs.p99 });
+  }
+  if (byDetector.size === 0) return undefined;
+  const sums = [...byDetector.values()];
+  return { p50: Math.max(...sums.map((sum) => sum.p50)), p99: Math.max(...sums.map((sum) => sum.p99)) };
+}
 
 /**
- * Prediction on the population: the finding's detector re-run on the population's own traces, so the p50/p99
- * cohorts are the population's, not the mix's. Falls back to the mix's cohorts when the detector does not fire there.
+ * Prediction on the population: the detectors re-run on the population's own traces, so the p50/p99 cohorts are
+ * the population's, not the mix's, summed over every finding the switch removes (predictedForFix). Falls back to
+ * the mix's cohorts when no detector fires there.
  */
-function predictOnPopulation(finding: Finding, spans: readonly Span[], samples: readonly TraceSample[], population: AffectedPopulation): { p50: number; p99: number; source: 'population' | 'mix' } {
+function predictOnPopulation(
+  fix: FixName,
+  applied: ReadonlySet<FixName>,
+  context: { spans: readonly Span[]; samples: readonly TraceSample[]; analysis: TraceAnalysis },
+  population: AffectedPopulation,
+): { p50: number; p99: number; source: 'population' | 'mix' } {
   const names = new Set(population.names);
-  const populationSamples = samples.filter((sample) => names.has(sample.name));
+  const populationSamples = context.samples.filter((sample) => names.has(sample.name));
   const ids = new Set(populationSamples.map((sample) => sample.traceId));
   const analysis = analyzeTraces(
-    spans.filter((span) => ids.has(span.traceId)),
+    context.spans.filter((span) => ids.has(span.traceId)),
     { samples: populationSamples, thresholds: DEMO_THRESHOLDS },
   );
-  const match = analysis.findings.find((candidate) => sameFinding(candidate, finding));
-  return match ? { ...match.predictedSavingUs, source: 'population' } : { ...finding.predictedSavingUs, source: 'mix' };
+  const onPopulation = predictedForFix(analysis.findings, fix, applied);
+  if (onPopulation) return { ...onPopulation, source: 'population' };
+  return { ...(predictedForFix(context.analysis.findings, fix, applied) ?? { p50: 0, p99: 0 }), source: 'mix' };
 }
 
 interface Measured {
@@ -228,7 +269,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const tracedRun = async (name: string, load: DemoLoad): Promise<{ run: RunFile; path: string }> => {
       const scenario = demoScenario(liveLab.gatewayUrl, { ...load, mix: DEMO_MIX });
-      const measure = (): Promise<RunFile> => runLoad(scenario, { traceSampleRate: 1 });
+      const measure = (): Promise<RunFile> => runLoad(scenario, { traceSampleRate: 1, healthThresholds: DEMO_RUN_HEALTH });
       // The baseline (all problems on) also carries the lab's signals and the CPU-bound services' profiles.
       const run = name === 'round-0-baseline' ? await withDemoEvidence(liveLab, scenario, measure, log) : await measure();
       const path = join(options.outDir, `${name}.json`);
@@ -249,7 +290,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       baseline = await tracedRun(`round-0-baseline-retry-${retry}`, { ...options, ratePerSec });
     }
     await waitForQuiet(receiver, 500, 4000);
-    const baselineSamples = measuredSamples(baseline.run, options.warmupMs);
+    const baselineSamples = onTimeSamples(baseline.run, options.warmupMs);
     const baselineSpans = spansOf(receiver, baselineSamples);
     let current: Measured = {
       samples: baselineSamples,
@@ -335,25 +376,44 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       const problemsLeft = LAB_PROBLEMS.length - applied.size;
       const roundsLeft = Math.max(1, Math.min(options.maxRounds - round + 1, problemsLeft));
-      const roundBudgetMs = (options.timeBudgetMs - elapsed()) / roundsLeft;
+      // Most rounds decide within one short pair, so an equal share of what is left starved the early undecided
+      // rounds while the last ones left time unused (a demo ended 34 s early with a round stopped after one pair).
+      // A round may take up to twice its share, as long as every later round keeps one short pair.
+      const leftMs = options.timeBudgetMs - elapsed();
+      const onePairMs = 2 * (options.blockMs + options.blockWarmupMs + BLOCK_OVERHEAD_MS);
+      const roundBudgetMs = Math.max(leftMs / roundsLeft, Math.min((2 * leftMs) / roundsLeft, leftMs - (roundsLeft - 1) * onePairMs));
       if (roundBudgetMs <= 0) {
         stoppedBecause = `time budget (${options.timeBudgetMs / 1000} s) used up`;
         break;
       }
       const fix = fixForFinding(top, applied) as FixName;
-      const population = affectedPopulation(top, context.samples);
-      // The pairs this round can afford (a pair ≈ two blocks with their warm-ups, switches and drains): the
+      // The switch acts wherever its findings are (n+1 in orders and in inventory): the population is their union.
+      const sameFix = context.analysis.findings.filter((finding) => fixForFinding(finding, applied) === fix);
+      const traceIds = [...new Set([top, ...sameFix].flatMap((finding) => finding.affectedTraceIds ?? finding.evidence.exampleTraceIds))];
+      const population = affectedPopulation({ ...top, affectedTraceIds: traceIds }, context.samples);
+      const predicted = predictOnPopulation(fix, applied, context, population);
+      // Block length and expected pairs from the predicted effect and the population's spread (round-plan.ts): the
       // percentile and the sequences' tuning follow the sample the round will really get, not the cap's.
-      const pairEstimateMs = 2 * (options.blockMs + options.blockWarmupMs + PAIR_OVERHEAD_MS);
-      const plannedPairs = Math.max(1, Math.min(options.maxPairs, Math.floor(roundBudgetMs / pairEstimateMs)));
-      const expectedPerArm = Math.floor(ratePerSec * population.trafficShare * (options.blockMs / 1000) * plannedPairs);
+      const names = new Set(population.names);
+      const plan = planRound({
+        predictedUs: predicted.p50,
+        populationLatenciesUs: context.samples.filter((sample) => names.has(sample.name)).map((sample) => sample.latencyUs),
+        trafficShare: population.trafficShare,
+        ratePerSec,
+        blockMs: options.blockMs,
+        blockOverheadMs: options.blockWarmupMs + BLOCK_OVERHEAD_MS,
+        roundBudgetMs,
+        maxPairs: options.maxPairs,
+        alpha: options.alpha,
+        batchSize: PAIRED_BATCH_SIZE,
+      });
+      const expectedPerArm = plan.expectedPerArm;
       const chosen = choosePercentile(expectedPerArm, [99, 50]);
       const percentile: PercentileChoice =
         chosen.percentile === 50 ? { ...chosen, reason: `${chosen.reason} on twins (the median per-request change, neighbours two by two)` } : chosen;
-      const predicted = predictOnPopulation(top, context.spans, context.samples, population);
       const predictedUs = percentile.percentile === 99 ? predicted.p99 : predicted.p50;
       log(
-        `round ${round}: ${top.detector} at ${top.where.service} ${top.where.operation}${carriedFrom !== undefined ? ` (last seen ${carriedFrom === 0 ? 'in the baseline' : `after round ${carriedFrom}`})` : ''} → fix "${fix}"; population ${population.names.join(', ')} (${(population.trafficShare * 100).toFixed(0)}% of traffic); ${percentile.reason}; predicted p${percentile.percentile} saving ${(predictedUs / 1000).toFixed(1)} ms`,
+        `round ${round}: ${top.detector} at ${top.where.service} ${top.where.operation}${carriedFrom !== undefined ? ` (last seen ${carriedFrom === 0 ? 'in the baseline' : `after round ${carriedFrom}`})` : ''} → fix "${fix}"; population ${population.names.join(', ')} (${(population.trafficShare * 100).toFixed(0)}% of traffic); ${percentile.reason}; predicted p${percentile.percentile} saving ${(predictedUs / 1000).toFixed(1)} ms; ${plan.reason}`,
       );
 
       let pairMs = 0;
@@ -366,17 +426,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           maxPairs: options.maxPairs,
           targetPerArm: Math.max(20, expectedPerArm),
           mixTargetPerArm: Math.max(20, Math.round(expectedPerArm / Math.max(population.trafficShare, 0.05))),
-          mayContinue: () => Date.now() - roundStart + pairMs <= roundBudgetMs,
+          // A later pair runs the plan's (possibly longer) blocks: it must fit, not only the first pair's.
+          mayContinue: () => Date.now() - roundStart + Math.max(pairMs, 2 * (plan.blockMs + options.blockWarmupMs + BLOCK_OVERHEAD_MS)) <= roundBudgetMs,
           // Both blocks of a pair replay one seeded schedule (seed below): the median is judged on twins.
           paired: true,
           batchSize: PAIRED_BATCH_SIZE,
+          maxLagUs: MAX_LAG_US,
         },
         async (arm, pair) => {
           const started = Date.now();
           await setFixes(liveLab, arm === 'A' ? applied : new Set([...applied, fix]));
           const { run, path } = await tracedRun(`round-${round}-pair-${pair}-${arm}`, {
             ratePerSec,
-            durationMs: options.blockMs,
+            durationMs: pair === 1 ? plan.firstBlockMs : plan.blockMs,
             warmupMs: options.blockWarmupMs,
             seed: 1000 * round + pair,
           });
@@ -399,6 +461,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         fix,
         population,
         percentile,
+        plan,
         predictedUs,
         predictionSource: predicted.source,
         ...(carriedFrom !== undefined ? { carriedFrom } : {}),
@@ -419,19 +482,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         );
       } else log(`  → not judged: ${measurement.stoppedBecause}`);
 
-      // The next round's findings come from the fixed (B) blocks: the lab as it now is.
+      // The next round's findings come from the fixed (B) blocks: the lab as it now is. A round without a valid fixed
+      // block keeps the last measurement's findings (the fix just applied is filtered out by fixForFinding) instead
+      // of measuring again: on a machine too busy for valid blocks another run is no better, and it cost 6 s a round.
       await waitForQuiet(receiver, 400, 3000);
-      const fixedSamples = measurement.validBlocks.filter((block) => block.arm === 'B').flatMap((block) => [...block.traceSamples]);
+      const fixedSamples = measurement.validBlocks.filter((block) => block.arm === 'B').flatMap((block) => block.traceSamples.filter((sample) => sentOnTime(sample, MAX_LAG_US)));
       const lastB = [...measurement.blocks].reverse().find((block) => block.arm === 'B' && block.valid && block.runFile !== undefined);
       if (fixedSamples.length > 0 && lastB?.runFile) {
         const spans = spansOf(receiver, fixedSamples);
         current = { samples: fixedSamples, spans, analysis: analyzeTraces(spans, { samples: fixedSamples, thresholds: DEMO_THRESHOLDS }), runFile: lastB.runFile };
-      } else {
-        const again = await tracedRun(`round-${round}-after`, { ...options, ratePerSec });
-        await waitForQuiet(receiver, 400, 3000);
-        const samples = measuredSamples(again.run, options.warmupMs);
-        const spans = spansOf(receiver, samples);
-        current = { samples, spans, analysis: analyzeTraces(spans, { samples, thresholds: DEMO_THRESHOLDS }), runFile: again.path };
       }
       remember(current, round);
       const last = rounds.at(-1);

@@ -9,11 +9,12 @@ export class RequestSlots {
   private requestNumbers = new Float64Array(this.capacity);
   private requestIndexes = new Int32Array(this.capacity);
   private sampledFlags = new Uint8Array(this.capacity);
+  private lagsUs = new Float64Array(this.capacity);
   private readonly free: number[] = [];
   private used = 0;
   inFlight = 0;
 
-  take(requestNumber: number, requestIndex: number, intendedUs: number, sampled: boolean): number {
+  take(requestNumber: number, requestIndex: number, intendedUs: number, sampled: boolean, lagUs = 0): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.grow();
@@ -23,6 +24,7 @@ export class RequestSlots {
     this.requestNumbers[slot] = requestNumber;
     this.requestIndexes[slot] = requestIndex;
     this.sampledFlags[slot] = sampled ? 1 : 0;
+    this.lagsUs[slot] = lagUs;
     this.inFlight++;
     return slot;
   }
@@ -44,6 +46,11 @@ export class RequestSlots {
     return this.requestIndexes[slot] ?? 0;
   }
 
+  /** How late the generator dispatched the request, µs (its own schedule lag). */
+  lag(slot: number): number {
+    return this.lagsUs[slot] ?? 0;
+  }
+
   sampled(slot: number): boolean {
     return this.sampledFlags[slot] === 1;
   }
@@ -58,5 +65,6 @@ export class RequestSlots {
     this.requestNumbers = grown(this.requestNumbers, new Float64Array(this.capacity));
     this.requestIndexes = grown(this.requestIndexes, new Int32Array(this.capacity));
     this.sampledFlags = grown(this.sampledFlags, new Uint8Array(this.capacity));
+    this.lagsUs = grown(this.lagsUs, new Float64Array(this.capacity));
   }
 }

@@ -14,7 +14,7 @@ import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { WHOLE, type Segment } from './arrival-schedule.js';
 import { describeEnvironment } from './environment.js';
 import type { GeneratorPriority } from './generator-priority.js';
-import { assessHealth } from './health.js';
+import { assessHealth, DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health.js';
 import { IntervalGrid } from './interval-plan.js';
 import { IntervalAssembler } from './raw-interval.js';
 import type { RequestSender } from './request-sender.js';
@@ -47,6 +47,8 @@ export interface RunLoadOptions {
   spinWindowUs?: number;
   /** Scheduling priority the generator threads ask for (default raised; see generator-priority.ts). */
   priority?: GeneratorPriority;
+  /** The self-check's thresholds, where a caller judges lateness itself (default DEFAULT_HEALTH_THRESHOLDS). */
+  healthThresholds?: Partial<HealthThresholds>;
   /** Test seams: run in this thread on this clock and sender (one generator). */
   clock?: Clock;
   sender?: RequestSender;
@@ -121,7 +123,7 @@ export async function runLoad(scenario: Scenario, options: RunLoadOptions = {}):
     interrupted,
     scheduleCut: outcome.results.find((result) => result.scheduleCut)?.scheduleCut,
     ...(inThread ? {} : { gcPauses, gcTotalMs: outcome.stalls.reduce((sum, stalls) => sum + stalls.gcTotalMs, 0), priorities: outcome.stalls.map((stalls) => stalls.priority) }),
-  });
+  }, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.healthThresholds });
   return {
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,

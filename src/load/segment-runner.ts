@@ -94,6 +94,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
     const intendedUs = slots.intended(slot);
     const requestNumber = slots.requestNumber(slot);
     const sampled = slots.sampled(slot);
+    const lagUs = slots.lag(slot);
     slots.release(slot);
     if (!request) return;
     const endUs = result.endUs - startUs;
@@ -115,6 +116,7 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
         name: request.name,
         intendedStartMs: intendedUs / 1000,
         latencyUs: Math.max(0, endUs - intendedUs),
+        lagUs,
         status: result.status,
         ...(result.error ? { error: result.error } : {}),
       });
@@ -131,9 +133,10 @@ export async function runSegment(options: SegmentRunOptions): Promise<SegmentRes
   const fire = (requestNumber: number, requestIndex: number, intendedUs: number, user?: (endUs: number) => void): void => {
     const nowUs = sinceStartUs();
     recorder.scheduled(intendedUs);
-    recorder.dispatched(nowUs, Math.max(0, nowUs - intendedUs));
+    const lagUs = Math.max(0, nowUs - intendedUs);
+    recorder.dispatched(nowUs, lagUs);
     const sampled = options.traceSampleRate > 0 && hashUniform(scenario.seed + 0x7ace, requestNumber) < options.traceSampleRate;
-    const slot = slots.take(requestNumber, requestIndex, intendedUs, sampled);
+    const slot = slots.take(requestNumber, requestIndex, intendedUs, sampled, lagUs);
     if (user) waitingUsers.set(slot, user);
     sender.send(slot, requestIndex, traceparentFor(options.runTraceId, requestNumber, sampled), pathTemplates[requestIndex]?.(requestNumber), onDone, requestNumber);
   };

@@ -12,7 +12,7 @@ import { affectedPopulation } from '../../src/demo/affected-population.js';
 import { measureInterleaved, type BlockOutcome } from '../../src/demo/interleaved-round.js';
 import { checkPrediction } from '../../src/demo/prediction-check.js';
 import { renderDemoTable } from '../../src/demo/render-demo.js';
-import { fixForFinding, remainingProblems } from '../../src/demo/run-demo.js';
+import { fixForFinding, predictedForFix, remainingProblems } from '../../src/demo/run-demo.js';
 import type { FixName } from '../../src/lab-control/lab-problems.js';
 import { renderDemoRoundsSection } from '../../src/report/html/demo-rounds-section.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
@@ -86,6 +86,23 @@ test('invalid blocks drop their pair and keep the reason; the time budget ends a
   assert.match(allInvalid.stoppedBecause, /^invalid blocks: the generator fell behind/);
 });
 
+test('late requests: twins the generator sent more than maxLagUs late are left out, counted per block', async () => {
+  const lab = simulatedLab(6, 0.5);
+  // Every fifth request of the A blocks went out 25 ms late: it and its B twin drop out of the comparison.
+  const lateLab = async (arm: 'A' | 'B', pair: number): Promise<BlockOutcome> => {
+    const outcome = await lab(arm, pair);
+    return { ...outcome, samples: outcome.samples.map((sample, index) => ({ ...sample, lagUs: arm === 'A' && index % 5 === 0 ? 25_000 : 300 })) };
+  };
+  const result = await measureInterleaved({ ...plan, maxPairs: 1, paired: true, batchSize: 2, maxLagUs: 10_000 }, lateLab);
+  assert.deepEqual(result.blocks.map((block) => `${block.arm}${block.pair}:${block.requests}/${block.late}`), ['A1:50/10', 'B1:50/0']);
+  // 30 views per arm; every late request is a view (index % 10 is 0 or 5): 10 late in A, 20 twins, 10 batches.
+  assert.equal(result.comparison?.population.matched, 20);
+  assert.equal(result.comparison?.population.result.observations, 10);
+  assert.equal(result.comparison?.population.result.fasterShare, 1);
+  // The analysis still gets every request of a valid block.
+  assert.equal(result.validBlocks[0]?.traceSamples.length, 50);
+});
+
 const finding = (overrides: Partial<Finding>): Finding => ({
   detector: 'n-plus-one',
   title: 't',
@@ -126,6 +143,21 @@ test('fixes for findings: pool-saturation is the lock only on lock.wait', () => 
   assert.equal(fixForFinding(finding({ detector: 'pool-saturation', where: { service: 'orders', operation: 'pg-pool.connect' } }), new Set()), undefined);
   assert.equal(fixForFinding(finding({ detector: 'large-payload' }), new Set()), 'payload');
   assert.equal(fixForFinding(finding({ detector: 'large-payload' }), new Set(['payload'])), undefined);
+});
+
+test('a switch\'s prediction sums its findings per detector; two detectors of one problem count once', () => {
+  const findings = [
+    finding({ detector: 'n-plus-one', where: { service: 'orders', operation: 'GET' }, predictedSavingUs: { p50: 3000, p99: 9000 } }),
+    finding({ detector: 'n-plus-one', where: { service: 'inventory', operation: 'GET' }, predictedSavingUs: { p50: 2000, p99: 1000 } }),
+    finding({ detector: 'connection-per-request', where: { service: 'orders', operation: 'pg.connect' }, predictedSavingUs: { p50: 500, p99: 700 } }),
+    finding({ detector: 'pool-saturation', where: { service: 'inventory', operation: 'lock.wait' }, predictedSavingUs: { p50: 4000, p99: 8000 } }),
+    finding({ detector: 'serialisation-point', where: { service: 'inventory', operation: 'stock' }, predictedSavingUs: { p50: 5000, p99: 6000 } }),
+  ];
+  assert.deepEqual(predictedForFix(findings, 'n+1', new Set()), { p50: 5000, p99: 10_000 });
+  assert.deepEqual(predictedForFix(findings, 'pool', new Set()), { p50: 500, p99: 700 });
+  assert.deepEqual(predictedForFix(findings, 'lock', new Set()), { p50: 5000, p99: 8000 });
+  assert.equal(predictedForFix(findings, 'n+1', new Set(['n+1'])), undefined);
+  assert.equal(predictedForFix(findings, 'cache', new Set()), undefined);
 });
 
 test('prediction check: within 25% or inside the interval', () => {

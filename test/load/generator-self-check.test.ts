@@ -8,7 +8,7 @@ import { PreciseClock, systemClock, type Clock } from '../../src/core/clock.js';
 import { runLoad } from '../../src/load/run-load.js';
 import type { RequestSender } from '../../src/load/request-sender.js';
 import { normalizeScenario } from '../../src/load/scenario.js';
-import { assessHealth } from '../../src/load/health.js';
+import { assessHealth, DEFAULT_HEALTH_THRESHOLDS } from '../../src/load/health.js';
 import type { Interval } from '../../src/core/run-file.js';
 import { LatencyHistogram } from '../../src/histogram/latency-histogram.js';
 
@@ -143,4 +143,12 @@ test('self-check arithmetic: lag beside each percentile, untrustworthy above 25%
   assert.equal(stalled.valid, false);
   assert.deepEqual(stalled.untrustworthy, ['p99.9', 'p99.99']);
   assert.match(stalled.reasons[0] ?? '', /reach the reported p99\.9/);
+  // 50 requests of 100 ms, 3 sent 30 ms late: p99 lag (the latest one) breaks a 10 ms limit, p90 does not.
+  const block = { intervals: [interval(Array.from({ length: 50 }, () => 100_000), Array.from({ length: 50 }, (_, n) => (n < 3 ? 30_000 : 500)))], generatorBusy: [0.2], inFlightAtEnd: 0, interrupted: false };
+  assert.equal(assessHealth(block).valid, false);
+  const lenient = assessHealth(block, { ...DEFAULT_HEALTH_THRESHOLDS, lagPercentile: 90 });
+  assert.equal(lenient.valid, true);
+  assert.equal(lenient.lagP99Us > 10_000, true);
+  const late = assessHealth({ ...block, intervals: [interval(Array.from({ length: 50 }, () => 100_000), Array.from({ length: 50 }, (_, n) => (n < 8 ? 30_000 : 500)))] }, { ...DEFAULT_HEALTH_THRESHOLDS, lagPercentile: 90 });
+  assert.match(late.reasons[0] ?? '', /^the generator fell behind its own schedule \(p90 schedule lag 30\.\d+ms > 10\.0ms\)/);
 });

@@ -73,7 +73,7 @@ const call = (id: string, target: string, start: number, end: number, path = '/x
   { id: `${id}-server`, parent: id, name: 'GET /x', service: target, kind: 'server', start: start + 1, end: end - 1 },
 ];
 
-test('sequential-calls: three different services in a row are a possibly dependent pipeline (low confidence), predicting sum − max', () => {
+test('sequential-calls: three different services in a row are a possibly dependent pipeline (low confidence); the first call stays first, the rest overlap', () => {
   const spans = buildSpans('seq', [
     { id: 'root', name: 'GET /page', service: 'api', kind: 'server', start: 0, end: 100 },
     ...call('c1', 'inventory', 10, 30),
@@ -87,8 +87,8 @@ test('sequential-calls: three different services in a row are a possibly depende
   assert.match(finding!.title, /possibly a data-dependent pipeline/);
   assert.equal(finding!.confidence?.level, 'low');
   assert.deepEqual(finding!.evidence.counts, { maxSequentialCalls: 3, calls: 3, traces: 1 });
-  // 20 + 20 + 30 ms in sequence → 30 ms in parallel: saves 40 ms.
-  assert.deepEqual(finding!.predictedSavingUs, { p50: 40_000, p99: 40_000 });
+  // 20 + 20 + 30 ms in sequence → 20 ms, then max(20, 30) ms together: saves 20 ms.
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 20_000, p99: 20_000 });
 });
 
 test('sequential-calls fires on ten 10 ms cache lookups (saves 90 ms)', () => {

@@ -9,8 +9,9 @@
  *   before them, such as the one that listed the keys, stays first);
  * - **a pipeline of different operations**, each called once per request in a fixed order
  *   (customer → driver → route): the later calls may need the earlier results, which a trace cannot show.
- *   Reported as possibly dependent, with low confidence (ranked below certain findings); the prediction is
- *   the optimistic one (all concurrent).
+ *   Reported as possibly dependent, with low confidence (ranked below certain findings); the prediction keeps
+ *   the first call first (it usually supplies the keys the others need) and runs the later ones concurrently —
+ *   still optimistic when a later call needs an earlier one's result too.
  */
 import { isDbCall } from '../span.js';
 import { nodeToleranceNs, notAwaited, type SpanNode } from '../span-tree.js';
@@ -101,7 +102,9 @@ export const sequentialCallsDetector: Detector = {
             orders.set(builder, counts);
           }
           counts.set(order, (counts.get(order) ?? 0) + 1);
-          builder.plan(trace.tree.traceId).parallel.push(chain.map((node) => node.span.spanId));
+          // The first call usually feeds the rest (an order's customer and products come from the order): it stays
+          // first and only the later calls overlap. Predicting the whole chain concurrent overstated the saving.
+          builder.plan(trace.tree.traceId).parallel.push(chain.slice(1).map((node) => node.span.spanId));
         }
       }
     }
@@ -135,7 +138,7 @@ export const sequentialCallsDetector: Detector = {
             level: 'low',
             because: [
               `each service is called once per request${fixedOrder ? ', always in the same order' : ''}: a later call may need an earlier one’s result, which the trace cannot show`,
-              'the predicted saving assumes they are independent',
+              'the predicted saving assumes only the first call feeds the others and the rest are independent',
             ],
           },
         ),
