@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { summarizeIntervals } from '../core/run-aggregate.js';
 import { RUN_FILE_FORMAT, RUN_FILE_VERSION, type Interval, type RunFile, type TraceSample } from '../core/run-file.js';
@@ -159,17 +158,8 @@ const START_LEAD_MS = 100;
 
 /** Young-generation size of a generator thread: fewer scavenges, and so fewer pauses, at high rates. */
 const GENERATOR_YOUNG_GENERATION_MB = 64;
-/**
- * The young generation's starting semi-space, MB. V8 starts it at 1 MB and grows it only with the survival
- * rate, which a generator's short-lived garbage keeps low: at 1,000 req/s (3–5 KB a request) it stayed near
- * 4 MB and scavenged every ~0.8 s, each a pause in the schedule; started at 16 MB, every ~3 s (measured with
- * --trace-gc). Worker options cannot set it; V8 reads the flag when it creates an isolate, so it is set
- * before the generator threads are made (and applies to threads made later, which only gain from it).
- */
-const GENERATOR_MIN_SEMI_SPACE_MB = 16;
 
 async function runInWorkers(tasks: WorkerTask[], assembler: IntervalAssembler, options: RunLoadOptions): Promise<GeneratorOutcome> {
-  setFlagsFromString(`--min-semi-space-size=${GENERATOR_MIN_SEMI_SPACE_MB}`);
   const threads = tasks.map((task) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MB } }));
   const stopAll = (): void => threads.forEach((thread) => thread.postMessage({ type: 'stop' } satisfies MainMessage));
   options.signal?.addEventListener('abort', stopAll, { once: true });
