@@ -2,9 +2,10 @@
  * customers: customer profiles. The `cache` switch puts a cache-aside read (TTL, invalidated on write)
  * in front of the two-query profile read that every order view makes.
  */
+import { SpanKind, trace } from '@opentelemetry/api';
 import { HttpError } from '../http-kit.js';
 import { fillInBackground } from '../lab-cache.js';
-import { positiveId, type LabService, type ServiceContext } from '../service-context.js';
+import { positiveId, sleep, type LabService, type ServiceContext } from '../service-context.js';
 
 interface CustomerRow {
   id: string;
@@ -25,10 +26,30 @@ export interface Customer {
 
 const CUSTOMER_TTL_MS = 30_000;
 const PROFILE_ENRICHMENT_MS = 8;
+/**
+ * Every read also asks for the customer's current entitlements (another service, stood in for by a fixed wait),
+ * which must be fresh and so is never cached. Without it a cached customer cost ~0.5 ms, and once the `cache`
+ * fix was in, running the customer call beside the stock call (`parallel`) saved under 1 ms: the sequential
+ * calls were a problem only until another fix happened to land first (seen as the demo's last, undecided round).
+ */
+const ENTITLEMENT_CHECK_MS = 5;
 
 export function createCustomersService(context: ServiceContext): LabService {
   const { db, cache, stats, fixes } = context;
   const key = (id: number) => `customer:${id}`;
+  const tracer = trace.getTracer('perfloop-lab');
+
+  /**
+   * The CRM read, traced as the HTTP client call it stands for: the trace then shows what a customer read costs
+   * and what a cache of customers would save (the repeated-reads detector sees the same profile read repeated).
+   */
+  function enrichProfile(id: number): Promise<void> {
+    const attributes = { 'http.request.method': 'GET', 'url.full': `http://crm.internal/profiles/${id}`, 'server.address': 'crm.internal' };
+    return tracer.startActiveSpan('GET', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      await sleep(PROFILE_ENRICHMENT_MS);
+      span.end();
+    });
+  }
 
   async function readCustomer(id: number): Promise<Customer> {
     return db.withSession(async (session) => {
@@ -37,12 +58,13 @@ export function createCustomersService(context: ServiceContext): LabService {
       const [tier] = await session.query<{ discount_pct: number }>('SELECT discount_pct FROM loyalty_tiers WHERE name = $1', [row.tier]);
       // Stands in for profile enrichment from a slower store (a CRM): it gives the customers call the weight it
       // has in real systems, so running it beside the stock call (the `parallel` fix) saves measurable time.
-      await new Promise((resolve) => setTimeout(resolve, PROFILE_ENRICHMENT_MS));
+      await enrichProfile(id);
       return { id, name: row.name, email: row.email, tier: row.tier, discountPct: tier?.discount_pct ?? 0, orderCount: row.order_count };
     });
   }
 
   async function getCustomer(id: number): Promise<Customer> {
+    await sleep(ENTITLEMENT_CHECK_MS);
     if (!fixes.has('cache')) return readCustomer(id);
     const cached = await cache.get(key(id));
     if (cached !== undefined) {
