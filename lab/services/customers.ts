@@ -40,8 +40,9 @@ export function createCustomersService(context: ServiceContext): LabService {
   const tracer = trace.getTracer('perfloop-lab');
 
   /**
-   * The CRM read, traced as the HTTP client call it stands for: the trace then shows what a customer read costs
-   * and what a cache of customers would save (the repeated-reads detector sees the same profile read repeated).
+   * The CRM read, traced as the HTTP client call it stands for, so a trace shows where a customer read's time goes.
+   * (The repeated-reads detector still predicts the cache fix from the repeated SELECTs alone: 1.4 ms predicted,
+   * 13.7 ms measured in a quiet demo — its prediction does not yet count a repeated read's untraced siblings.)
    */
   function enrichProfile(id: number): Promise<void> {
     const attributes = { 'http.request.method': 'GET', 'url.full': `http://crm.internal/profiles/${id}`, 'server.address': 'crm.internal' };
