@@ -2,7 +2,6 @@
  * customers: customer profiles. The `cache` switch puts a cache-aside read (TTL, invalidated on write)
  * in front of the two-query profile read that every order view makes.
  */
-import { SpanKind, trace } from '@opentelemetry/api';
 import { HttpError } from '../http-kit.js';
 import { fillInBackground } from '../lab-cache.js';
 import { positiveId, sleep, type LabService, type ServiceContext } from '../service-context.js';
@@ -37,20 +36,6 @@ const ENTITLEMENT_CHECK_MS = 5;
 export function createCustomersService(context: ServiceContext): LabService {
   const { db, cache, stats, fixes } = context;
   const key = (id: number) => `customer:${id}`;
-  const tracer = trace.getTracer('perfloop-lab');
-
-  /**
-   * The CRM read, traced as the HTTP client call it stands for, so a trace shows where a customer read's time goes.
-   * (The repeated-reads detector still predicts the cache fix from the repeated SELECTs alone: 1.4 ms predicted,
-   * 13.7 ms measured in a quiet demo — its prediction does not yet count a repeated read's untraced siblings.)
-   */
-  function enrichProfile(id: number): Promise<void> {
-    const attributes = { 'http.request.method': 'GET', 'url.full': `http://crm.internal/profiles/${id}`, 'server.address': 'crm.internal' };
-    return tracer.startActiveSpan('GET', { kind: SpanKind.CLIENT, attributes }, async (span) => {
-      await sleep(PROFILE_ENRICHMENT_MS);
-      span.end();
-    });
-  }
 
   async function readCustomer(id: number): Promise<Customer> {
     return db.withSession(async (session) => {
@@ -59,7 +44,7 @@ export function createCustomersService(context: ServiceContext): LabService {
       const [tier] = await session.query<{ discount_pct: number }>('SELECT discount_pct FROM loyalty_tiers WHERE name = $1', [row.tier]);
       // Stands in for profile enrichment from a slower store (a CRM): it gives the customers call the weight it
       // has in real systems, so running it beside the stock call (the `parallel` fix) saves measurable time.
-      await enrichProfile(id);
+      await sleep(PROFILE_ENRICHMENT_MS);
       return { id, name: row.name, email: row.email, tier: row.tier, discountPct: tier?.discount_pct ?? 0, orderCount: row.order_count };
     });
   }
