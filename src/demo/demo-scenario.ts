@@ -2,7 +2,7 @@
  * The demo's load: a realistic mix against the lab gateway — mostly views of a hot set of 20 orders, some
  * order lists, some order writes — as an open-model scenario with a short warm-up.
  */
-import { normalizeScenario, type Scenario } from '../load/scenario.js';
+import { normalizeScenario, type Scenario, type ScenarioInput } from '../load/scenario.js';
 
 export interface DemoLoad {
   ratePerSec: number;
@@ -39,14 +39,24 @@ export function demoScenario(gatewayUrl: string, load: DemoLoad): Scenario {
         { name: 'GET /orders?customer', url: `${gatewayUrl}/orders?customer={customer}`, vars: { customer: { from: 1, to: 50 } }, weight: mix.list },
         { name: 'POST /orders', method: 'POST', url: `${gatewayUrl}/orders`, body: { customerId: 7, items: [{ productId: 3, quantity: 1 }] }, weight: mix.write },
       ],
-      phases: [
-        { kind: 'constant', rate, duration: `${load.warmupMs}ms`, warmup: true },
-        { kind: 'poisson', rate, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
-      ],
-      ...(load.seed !== undefined ? { seed: load.seed } : {}),
+      ...measuredPhases(rate, load),
       connections: 32,
       timeout: '10s',
     },
     'demo',
   );
+}
+
+/**
+ * A demo measurement's timing: a constant warm-up (excluded from results), then Poisson arrivals at the same rate.
+ * One seed drives the arrivals and the request mix, so the A and B blocks of a pair replay the same schedule.
+ */
+export function measuredPhases(rate: number, load: { durationMs: number; warmupMs: number; seed?: number }): Pick<ScenarioInput, 'phases' | 'seed'> {
+  return {
+    phases: [
+      { kind: 'constant', rate, duration: `${load.warmupMs}ms`, warmup: true },
+      { kind: 'poisson', rate, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
+    ],
+    ...(load.seed !== undefined ? { seed: load.seed } : {}),
+  };
 }

@@ -5,6 +5,7 @@
 import type { RunFile } from '../core/run-file.js';
 import type { KvLabSnapshot } from '../../lab/kv/kv-messages.js';
 import { runLoad } from '../load/run-load.js';
+import { measuredPhases } from './demo-scenario.js';
 import { normalizeScenario, type Scenario } from '../load/scenario.js';
 import { diagnoseKv, type KvDiagnosis, type KvTopology } from '../signals/kv-findings.js';
 import { peerProbeSource } from '../signals/peer-probe-source.js';
@@ -45,11 +46,7 @@ export function kvScenario(lab: Pick<KvLabSnapshot, 'appUrl' | 'leaderUrl'>, loa
   return normalizeScenario(
     {
       requests,
-      phases: [
-        { kind: 'constant', rate, duration: `${load.warmupMs}ms`, warmup: true },
-        { kind: 'poisson', rate, duration: `${load.durationMs}ms`, seed: load.seed ?? 7 },
-      ],
-      ...(load.seed !== undefined ? { seed: load.seed } : {}),
+      ...measuredPhases(rate, load),
       connections: 64,
       timeout: '10s',
       interval: '1s',
