@@ -132,7 +132,7 @@ const PAIRED_BATCH_SIZE = 2;
  * The run files keep every request and their own p99 lag.
  */
 const DEMO_RUN_HEALTH: Partial<HealthThresholds> = { lagPercentile: 90 };
-const MAX_LAG_US = DEFAULT_HEALTH_THRESHOLDS.maxLagP99Us;
+const MAX_LAG_US = DEFAULT_HEALTH_THRESHOLDS.maxLagUs;
 
 /**
  * Which findings each lab switch fixes: the problem's detector, at the place the switch acts. A detector fires on

@@ -15,9 +15,9 @@ import { attributeWorstStall, describeStall, NOTABLE_LAG_US } from './stall-attr
 
 export interface HealthThresholds {
   /** Schedule lag at `lagPercentile` (p99 unless set) above this invalidates the run. */
-  maxLagP99Us: number;
+  maxLagUs: number;
   /**
-   * The lag percentile held to `maxLagP99Us`, default 99. A caller that drops the late requests itself (the demo's
+   * The lag percentile held to `maxLagUs`, default 99. A caller that drops the late requests itself (the demo's
    * paired blocks: twins sent late are left out) only needs most requests on time: it asks for a lower one.
    */
   lagPercentile?: number;
@@ -27,7 +27,7 @@ export interface HealthThresholds {
   maxGeneratorShare: number;
 }
 
-export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { maxLagP99Us: 10_000, maxGeneratorBusy: 0.95, maxGeneratorShare: 0.25 };
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { maxLagUs: 10_000, maxGeneratorBusy: 0.95, maxGeneratorShare: 0.25 };
 
 /** The latency percentiles the summary shows, with their labels. */
 export const REPORTED_PERCENTILES: readonly (readonly [string, number])[] = [
@@ -65,10 +65,10 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
   const lagP99Us = lag.percentileUs(99);
   const lagPercentile = thresholds.lagPercentile ?? 99;
   const judgedLagUs = lag.percentileUs(lagPercentile);
-  if (judgedLagUs > thresholds.maxLagP99Us) {
+  if (judgedLagUs > thresholds.maxLagUs) {
     valid = false;
     reasons.push(
-      `the generator fell behind its own schedule (p${lagPercentile} schedule lag ${formatUs(judgedLagUs)} > ${formatUs(thresholds.maxLagP99Us)}): latencies include the generator's delay; lower the rate or add --workers`,
+      `the generator fell behind its own schedule (p${lagPercentile} schedule lag ${formatUs(judgedLagUs)} > ${formatUs(thresholds.maxLagUs)}): latencies include the generator's delay; lower the rate or add --workers`,
     );
   }
   if (inputs.scheduleCut === 'behind') {
