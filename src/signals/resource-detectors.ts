@@ -35,6 +35,12 @@ function combine(a: readonly (number | null)[], b: readonly (number | null)[], o
   });
 }
 
+/** A candidate when the values' peak over the measured intervals reaches `threshold`; severity is peak / threshold. */
+function aboveThreshold(values: readonly (number | null)[], client: SignalContext['client'], threshold: number, finding: (peak: number) => SignalCandidate['finding']): SignalCandidate[] {
+  const peak = max(measured(values, client));
+  return peak < threshold ? [] : [{ finding: finding(peak), values, severity: peak / threshold }];
+}
+
 type SourceCheck = (source: SignalSource, series: SignalSeries[], find: (metric: string) => SignalSeries | undefined, context: SignalContext) => SignalCandidate[];
 
 /** A detector that looks at each source on its own. */
@@ -58,22 +64,14 @@ export const cpuSaturationDetector = perSourceDetector('cpu-saturation', (source
   const quota = measured(find('cgroup_cpu_quota_cores')?.value, client)[0];
   const capacity = quota ?? run.environment.cpus;
   const share = combine(user, system, (u, s) => (u + s) / capacity);
-  const peak = max(measured(share, client));
-  if (peak < SIGNAL_THRESHOLDS.cpuSaturation) return [];
-  return [
-    {
-      finding: {
-        kind: 'cpu-saturation',
-        source: source.name,
-        resource: `CPU of ${source.name} (${source.target})`,
-        evidence: `CPU reached ${(peak * 100).toFixed(0)}% of ${capacity} core${capacity === 1 ? '' : 's'} in a measured interval`,
-        fix: 'profile it (--profile) and cut the hottest functions, or add cores/instances',
-        tradeOff: 'more instances cost money and move the bottleneck downstream; code changes need their own validation run',
-      },
-      values: share,
-      severity: peak / SIGNAL_THRESHOLDS.cpuSaturation,
-    },
-  ];
+  return aboveThreshold(share, client, SIGNAL_THRESHOLDS.cpuSaturation, (peak) => ({
+    kind: 'cpu-saturation',
+    source: source.name,
+    resource: `CPU of ${source.name} (${source.target})`,
+    evidence: `CPU reached ${(peak * 100).toFixed(0)}% of ${capacity} core${capacity === 1 ? '' : 's'} in a measured interval`,
+    fix: 'profile it (--profile) and cut the hottest functions, or add cores/instances',
+    tradeOff: 'more instances cost money and move the bottleneck downstream; code changes need their own validation run',
+  }));
 });
 
 export const cpuThrottlingDetector = perSourceDetector('cpu-throttling', (source, _series, find, { client }) => {
@@ -82,22 +80,14 @@ export const cpuThrottlingDetector = perSourceDetector('cpu-throttling', (source
   if (!throttled || !periods) return [];
   const quota = measured(find('cgroup_cpu_quota_cores')?.value, client)[0];
   const share = combine(throttled, periods, (t, p) => (p > 0 ? t / p : null));
-  const peak = max(measured(share, client));
-  if (peak < SIGNAL_THRESHOLDS.throttledPeriodShare) return [];
-  return [
-    {
-      finding: {
-        kind: 'cpu-throttling',
-        source: source.name,
-        resource: `CPU quota of ${source.target}`,
-        evidence: `${(peak * 100).toFixed(0)}% of CFS periods throttled in a measured interval${quota !== undefined ? ` (quota ${quota} cores)` : ''}`,
-        fix: 'raise the CPU limit (or remove it and keep the request), or lower the work per request',
-        tradeOff: 'a higher limit packs fewer containers per node; without a limit a noisy neighbour can take the CPU',
-      },
-      values: share,
-      severity: peak / SIGNAL_THRESHOLDS.throttledPeriodShare,
-    },
-  ];
+  return aboveThreshold(share, client, SIGNAL_THRESHOLDS.throttledPeriodShare, (peak) => ({
+    kind: 'cpu-throttling',
+    source: source.name,
+    resource: `CPU quota of ${source.target}`,
+    evidence: `${(peak * 100).toFixed(0)}% of CFS periods throttled in a measured interval${quota !== undefined ? ` (quota ${quota} cores)` : ''}`,
+    fix: 'raise the CPU limit (or remove it and keep the request), or lower the work per request',
+    tradeOff: 'a higher limit packs fewer containers per node; without a limit a noisy neighbour can take the CPU',
+  }));
 });
 
 export const gcPressureDetector = perSourceDetector('gc-pressure', (source, series, _find, { client }) =>
@@ -105,44 +95,28 @@ export const gcPressureDetector = perSourceDetector('gc-pressure', (source, seri
     .filter((item) => item.metric === 'nodejs_gc_duration_seconds' && item.rate && item.mean)
     .flatMap((gc): SignalCandidate[] => {
       const share = combine(gc.rate ?? [], gc.mean ?? [], (rate, mean) => rate * mean);
-      const peak = max(measured(share, client));
-      if (peak < SIGNAL_THRESHOLDS.gcTimeShare) return [];
-      return [
-        {
-          finding: {
-            kind: 'gc-pressure',
-            source: source.name,
-            resource: `garbage collector of ${source.name}${gc.labels.kind ? ` (${gc.labels.kind})` : ''}`,
-            evidence: `GC took ${(peak * 100).toFixed(1)}% of wall time in a measured interval`,
-            fix: 'allocate less per request (reuse buffers, stream instead of building large objects) or raise --max-old-space-size',
-            tradeOff: 'a larger heap makes each full collection longer; object reuse adds code complexity',
-          },
-          values: share,
-          severity: peak / SIGNAL_THRESHOLDS.gcTimeShare,
-        },
-      ];
+      return aboveThreshold(share, client, SIGNAL_THRESHOLDS.gcTimeShare, (peak) => ({
+        kind: 'gc-pressure',
+        source: source.name,
+        resource: `garbage collector of ${source.name}${gc.labels.kind ? ` (${gc.labels.kind})` : ''}`,
+        evidence: `GC took ${(peak * 100).toFixed(1)}% of wall time in a measured interval`,
+        fix: 'allocate less per request (reuse buffers, stream instead of building large objects) or raise --max-old-space-size',
+        tradeOff: 'a larger heap makes each full collection longer; object reuse adds code complexity',
+      }));
     }),
 );
 
 export const eventLoopDelayDetector = perSourceDetector('event-loop-delay', (source, _series, find, { client }) => {
   const lag = find('nodejs_eventloop_lag_p99_seconds')?.value;
   if (!lag) return [];
-  const peak = max(measured(lag, client));
-  if (peak < SIGNAL_THRESHOLDS.eventLoopDelaySec) return [];
-  return [
-    {
-      finding: {
-        kind: 'event-loop-delay',
-        source: source.name,
-        resource: `event loop of ${source.name}`,
-        evidence: `event-loop delay p99 reached ${ms(peak)} in a measured interval`,
-        fix: 'move synchronous CPU work (JSON of large bodies, crypto, regexes) off the event loop (worker threads) or split it',
-        tradeOff: 'worker threads add copying and a queue; splitting work adds latency to the split request',
-      },
-      values: lag,
-      severity: peak / SIGNAL_THRESHOLDS.eventLoopDelaySec,
-    },
-  ];
+  return aboveThreshold(lag, client, SIGNAL_THRESHOLDS.eventLoopDelaySec, (peak) => ({
+    kind: 'event-loop-delay',
+    source: source.name,
+    resource: `event loop of ${source.name}`,
+    evidence: `event-loop delay p99 reached ${ms(peak)} in a measured interval`,
+    fix: 'move synchronous CPU work (JSON of large bodies, crypto, regexes) off the event loop (worker threads) or split it',
+    tradeOff: 'worker threads add copying and a queue; splitting work adds latency to the split request',
+  }));
 });
 
 /** Disk sync (fsync/WAL sync histograms) and peer round trip histograms: their p99 per interval. */
@@ -154,19 +128,13 @@ export const syncAndPeerDetector = perSourceDetector('disk-sync-and-peer-round-t
       const isPeer = /peer_round_trip/.test(histogram.metric);
       if (!isSync && !isPeer) return [];
       const p99 = histogram.p99 ?? [];
-      const peak = max(measured(p99, client));
       const threshold = isSync ? SIGNAL_THRESHOLDS.diskSyncP99Sec : SIGNAL_THRESHOLDS.peerRoundTripP99Sec;
-      if (peak < threshold) return [];
       const labels = Object.entries(histogram.labels).map(([key, value]) => `${key}=${value}`).join(',');
-      return [
-        {
-          finding: isSync
-            ? { kind: 'disk-sync', source: source.name, resource: `disk sync of ${source.name} (${histogram.metric})`, evidence: `sync p99 reached ${ms(peak)} in a measured interval`, fix: 'put the WAL on a dedicated low-latency disk (NVMe, no noisy neighbours), or batch writes', tradeOff: 'dedicated fast disks cost more; larger batches add latency to each write' }
-            : { kind: 'peer-round-trip', source: source.name, resource: `network to peer ${labels || source.name}`, evidence: `peer round trip p99 reached ${ms(peak)} in a measured interval`, fix: 'place the members closer (same zone), or check the network path for loss and queueing', tradeOff: 'members in one zone lose zone-failure tolerance' },
-          values: p99,
-          severity: peak / threshold,
-        },
-      ];
+      return aboveThreshold(p99, client, threshold, (peak) =>
+        isSync
+          ? { kind: 'disk-sync', source: source.name, resource: `disk sync of ${source.name} (${histogram.metric})`, evidence: `sync p99 reached ${ms(peak)} in a measured interval`, fix: 'put the WAL on a dedicated low-latency disk (NVMe, no noisy neighbours), or batch writes', tradeOff: 'dedicated fast disks cost more; larger batches add latency to each write' }
+          : { kind: 'peer-round-trip', source: source.name, resource: `network to peer ${labels || source.name}`, evidence: `peer round trip p99 reached ${ms(peak)} in a measured interval`, fix: 'place the members closer (same zone), or check the network path for loss and queueing', tradeOff: 'members in one zone lose zone-failure tolerance' },
+      );
     }),
 );
 
