@@ -6,8 +6,8 @@
  * stalls reach the reported p99.9.
  */
 import type { Health, Interval } from '../core/run-file.js';
-import { aggregateIntervals, measuredIntervals, scheduleLagOf } from '../core/run-aggregate.js';
-import type { LatencyHistogram } from '../histogram/latency-histogram.js';
+import { aggregateIntervals, measuredIntervals } from '../core/run-aggregate.js';
+import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
 import { GENERATOR_PRIORITIES, type GeneratorPriority } from './generator-priority.js';
 import { MAX_WAITING_REQUESTS, type ScheduleCut } from './segment-runner.js';
@@ -54,8 +54,10 @@ export interface HealthInputs {
 }
 
 export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): Health {
-  const lag = scheduleLagOf(inputs);
   const measured = measuredIntervals(inputs.intervals);
+  // Decoded once: merged for the run's lag, and each interval's maximum for the worst-stall attribution.
+  const lagByInterval = measured.map((interval) => LatencyHistogram.decode(interval.scheduleLag));
+  const lag = LatencyHistogram.merge(lagByInterval);
   const scheduled = measured.reduce((sum, interval) => sum + interval.scheduled, 0);
   const sent = measured.reduce((sum, interval) => sum + interval.sent, 0);
   const busiest = Math.max(0, ...inputs.generatorBusy);
@@ -101,7 +103,7 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds 
     }
   }
   const gcPauseMaxUs = inputs.gcPauses?.maxUs;
-  const worstStall = attributeWorstStall(measured);
+  const worstStall = attributeWorstStall(measured.map((interval, index) => ({ interval, lagMaxUs: lagByInterval[index]?.maxUs ?? 0 })));
   if (worstStall && worstStall.lagMaxUs >= NOTABLE_LAG_US) reasons.push(describeStall(worstStall));
 
   if (scheduled > 0 && sent < scheduled * 0.99) {

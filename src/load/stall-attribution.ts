@@ -6,7 +6,6 @@
  * (thread-stall-meter.ts); the largest explanation that covers at least half the lag is named.
  */
 import type { Interval } from '../core/run-file.js';
-import { LatencyHistogram } from '../histogram/latency-histogram.js';
 import { formatUs } from '../core/units.js';
 
 export type StallCause = 'garbage collection' | 'CPU contention' | 'host steal' | 'unexplained';
@@ -24,13 +23,15 @@ export interface StallAttribution {
 /** Lag below this is within what timers and a busy machine always add: not worth naming a cause. */
 export const NOTABLE_LAG_US = 1000;
 
-/** The worst interval's lag and what was measured beside it; undefined when no interval carries stalls. */
-export function attributeWorstStall(intervals: readonly Interval[]): StallAttribution | undefined {
+/**
+ * The worst interval's lag and what was measured beside it; undefined when no interval carries stalls. Each interval
+ * comes with its schedule lag's maximum (the caller has the histograms decoded already).
+ */
+export function attributeWorstStall(intervals: readonly { interval: Interval; lagMaxUs: number }[]): StallAttribution | undefined {
   let worst: { interval: Interval; lagMaxUs: number } | undefined;
-  for (const interval of intervals) {
-    if (!interval.generatorStalls) continue;
-    const lagMaxUs = LatencyHistogram.decode(interval.scheduleLag).maxUs;
-    if (!worst || lagMaxUs > worst.lagMaxUs) worst = { interval, lagMaxUs };
+  for (const candidate of intervals) {
+    if (!candidate.interval.generatorStalls) continue;
+    if (!worst || candidate.lagMaxUs > worst.lagMaxUs) worst = candidate;
   }
   const stalls = worst?.interval.generatorStalls;
   if (!worst || !stalls) return undefined;

@@ -55,17 +55,21 @@ function interval(startMs: number, lagUs: number[], stalls?: Interval['generator
   return { startMs, durationMs: 1000, phase: 'p', warmup: false, scheduled: lagUs.length, sent: lagUs.length, requests: {}, scheduleLag: lag.encode(), ...(stalls ? { generatorStalls: stalls } : {}) };
 }
 
+/** As health.ts hands them over: each interval with its decoded schedule lag's maximum. */
+const withLagMax = (...intervals: Interval[]): { interval: Interval; lagMaxUs: number }[] =>
+  intervals.map((each) => ({ interval: each, lagMaxUs: LatencyHistogram.decode(each.scheduleLag).maxUs }));
+
 test('the worst interval is set beside what was measured there; the largest explanation covering half the lag is named', () => {
   const quiet = { gcMaxUs: 300, runQueueWaitUs: 100, stealUs: 0 };
-  const gc = attributeWorstStall([interval(0, [20, 40], quiet), interval(1000, [20, 6000], { gcMaxUs: 5200, runQueueWaitUs: 900, stealUs: 0 }), interval(2000, [20, 900], quiet)]);
+  const gc = attributeWorstStall(withLagMax(interval(0, [20, 40], quiet), interval(1000, [20, 6000], { gcMaxUs: 5200, runQueueWaitUs: 900, stealUs: 0 }), interval(2000, [20, 900], quiet)));
   assert.equal(gc?.atMs, 1000);
   assert.ok(Math.abs((gc?.lagMaxUs ?? 0) - 6000) <= 6000 * 0.001, String(gc?.lagMaxUs));
   assert.equal(gc?.cause, 'garbage collection');
-  assert.equal(attributeWorstStall([interval(0, [8000], { gcMaxUs: 500, runQueueWaitUs: 9000, stealUs: 0 })])?.cause, 'CPU contention');
-  assert.equal(attributeWorstStall([interval(0, [8000], { gcMaxUs: 500, runQueueWaitUs: 200, stealUs: 10_000 })])?.cause, 'host steal');
+  assert.equal(attributeWorstStall(withLagMax(interval(0, [8000], { gcMaxUs: 500, runQueueWaitUs: 9000, stealUs: 0 })))?.cause, 'CPU contention');
+  assert.equal(attributeWorstStall(withLagMax(interval(0, [8000], { gcMaxUs: 500, runQueueWaitUs: 200, stealUs: 10_000 })))?.cause, 'host steal');
   // Nothing measured covers half of an 8 ms lag: the generator's own work, or a stall it cannot see.
-  assert.equal(attributeWorstStall([interval(0, [8000], { gcMaxUs: 1500, runQueueWaitUs: 3000, stealUs: 0 })])?.cause, 'unexplained');
-  assert.equal(attributeWorstStall([interval(0, [8000])]), undefined);
+  assert.equal(attributeWorstStall(withLagMax(interval(0, [8000], { gcMaxUs: 1500, runQueueWaitUs: 3000, stealUs: 0 })))?.cause, 'unexplained');
+  assert.equal(attributeWorstStall(withLagMax(interval(0, [8000]))), undefined);
   // Intervals of several segments merge: the longest GC pause, waits summed, steal of shared CPUs the largest.
   const merged = mergeIntervals([interval(0, [10], { gcMaxUs: 100, runQueueWaitUs: 50, stealUs: 10_000 }), interval(0, [10], { gcMaxUs: 700, runQueueWaitUs: 25, stealUs: 0 })]);
   assert.deepEqual(merged?.generatorStalls, { gcMaxUs: 700, runQueueWaitUs: 75, stealUs: 10_000 });
