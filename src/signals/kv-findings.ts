@@ -265,9 +265,11 @@ export function diagnoseKv(run: RunFile, topology: KvTopology): KvDiagnosis {
   });
   for (const hit of outliers(fsyncs, KV_THRESHOLDS.walFsyncP90Sec, KV_THRESHOLDS.walFsyncRatio)) {
     const mean = fsyncs.find((entry) => entry.member === hit.member)?.mean;
-    // A throttled process is slow at everything, its WAL syncs included: the quota is the cause.
-    if (throttled.has(hit.member.name)) {
-      notes.push(`${hit.member.name}'s WAL fsync is slow too (p90 ${ms(hit.value)}), but it is throttled: counted under throttling`);
+    // A throttled process, or one crowded onto CPUs others keep busy, is slow at everything, its WAL syncs included
+    // (a sync's time counts the wait for a CPU after the I/O): the CPU is the cause.
+    const cpuCause = throttled.has(hit.member.name) ? 'throttled: counted under throttling' : crowded.has(hit.member.name) ? 'crowded onto busy CPUs: counted under CPU contention' : undefined;
+    if (cpuCause !== undefined) {
+      notes.push(`${hit.member.name}'s WAL fsync is slow too (p90 ${ms(hit.value)}), but it is ${cpuCause}`);
       continue;
     }
     findings.push({

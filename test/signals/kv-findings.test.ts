@@ -109,6 +109,14 @@ test('throttling takes the slow fsync and the late heartbeats of the same member
   assert.match(diagnosis.notes[0] ?? '', /kv0's WAL fsync is slow too \(p90 30\.0 ms\), but it is throttled/);
 });
 
+test('a member crowded onto busy CPUs takes its slow fsync too: the cpu finding, and the fsync as a note', () => {
+  // As in the CI run where the pinned leader's WAL syncs waited for its CPU (fsync p90 30 ms) and fsync outranked cpu.
+  const diagnosis = diagnoseKv(run([{ allowedCpus: 1, allowedBusyPerSec: 1, fsyncMeanSec: 0.03 }, {}, {}], calm), topology);
+  assert.deepEqual(diagnosis.findings.map((finding) => finding.culprit), ['cpu']);
+  assert.equal(diagnosis.findings[0]?.node, 'leader kv0');
+  assert.ok(diagnosis.notes.some((note) => /^kv0's WAL fsync is slow too \(p90 30\.0 ms\), but it is crowded onto busy CPUs: counted under CPU contention$/.test(note)), diagnosis.notes.join('; '));
+});
+
 test('one slow follower: no network finding, and a note that the quorum hides it', () => {
   const diagnosis = diagnoseKv(run([{}, { peerSec: 0.021 }, {}], calm), topology);
   assert.deepEqual(diagnosis.findings, []);
