@@ -14,11 +14,17 @@ export interface RetimePlan {
   durationNs?: ReadonlyMap<string, number>;
   /** Groups of sibling span ids that run concurrently, all starting when the group's first member started. */
   parallel?: ReadonlyArray<readonly string[]>;
+  /**
+   * Own time taken off the end of spans, ns: the work a span does after its last child (or all its time when it has
+   * none) — serialising, sending and parsing a response happen there. Children keep their own re-timing.
+   */
+  trimTailNs?: ReadonlyMap<string, number>;
 }
 
 interface Context {
   remove: ReadonlySet<string>;
   durationNs: ReadonlyMap<string, number>;
+  trimTailNs: ReadonlyMap<string, number>;
   groupOf: Map<string, number>;
 }
 
@@ -80,7 +86,10 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
   // The parent's end waits for the last synchronous child that finished inside it.
   let last: SpanNode | undefined;
   for (const child of children) if (!child.async && (last === undefined || Math.min(child.endNs, node.endNs) > Math.min(last.endNs, node.endNs))) last = child;
-  copy.endNs = last === undefined ? newStartNs + (node.endNs - node.startNs) : Math.max(effectiveEnd(last) + (node.endNs - last.endNs), copy.startNs);
+  const tailNs = last === undefined ? node.endNs - node.startNs : node.endNs - last.endNs;
+  // A trim takes at most the tail there is (a child ending after its parent leaves none).
+  const keptTailNs = tailNs - Math.min(context.trimTailNs.get(node.span.spanId) ?? 0, Math.max(0, tailNs));
+  copy.endNs = last === undefined ? newStartNs + keptTailNs : Math.max(effectiveEnd(last) + keptTailNs, copy.startNs);
   return copy;
 }
 
@@ -90,7 +99,7 @@ export function retimeTree(tree: TraceTree, plan: RetimePlan): TraceTree {
   (plan.parallel ?? []).forEach((group, index) => {
     for (const spanId of group) groupOf.set(spanId, index);
   });
-  const context: Context = { remove: plan.remove ?? new Set(), durationNs: plan.durationNs ?? new Map(), groupOf };
+  const context: Context = { remove: plan.remove ?? new Set(), durationNs: plan.durationNs ?? new Map(), trimTailNs: plan.trimTailNs ?? new Map(), groupOf };
   const roots: SpanNode[] = [];
   for (const root of tree.roots) if (!context.remove.has(root.span.spanId)) roots.push(relayout(root, undefined, root.startNs, context));
   const byId = new Map<string, SpanNode>();

@@ -121,6 +121,15 @@ test('retime: a shorter duration moves later siblings earlier by the difference'
   assert.equal(retimed.byId.get(hexId('A'))!.endNs, 85e6);
 });
 
+test('retime: trimming a tail shortens only the own time after the last child, and never more than there is', () => {
+  const tree = buildTraceTree(buildSpans('tail', sequential));
+  // A's tail after q3 (ends 85) is 15 ms: 10 of them go; asking 40 ms of q3 (a leaf) takes its whole 30.
+  const retimed = retimeTree(tree, { trimTailNs: new Map([[hexId('A'), 10e6], [hexId('q3'), 40e6]]) });
+  assert.equal(retimed.byId.get(hexId('q3'))!.endNs, 55e6);
+  assert.equal(retimed.byId.get(hexId('A'))!.endNs, 60e6);
+  assert.equal(retimed.byId.get(hexId('q2'))!.endNs, 50e6);
+});
+
 test('a 20,000-level deep trace is analysed without overflowing the stack', () => {
   // Span i runs from i µs to (40,000 − i) µs; the innermost span is the last on the way down.
   const depth = 20_000;

@@ -321,11 +321,27 @@ const report = (bytes: number): SpanSpec[] => [
   { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start: 10, end: 50, attributes: db('SELECT * FROM sales') },
 ];
 
-test('large-payload fires on a 1 MiB response; its 60 ms self time shrinks to a quarter', () => {
+test('large-payload fires on a 1 MiB response; its 50 ms after the query shrink as the bytes do (to 16 KiB: 1/64 of the time is left)', () => {
   const [finding, ...rest] = findings(largePayloadDetector, buildSpans('big', report(1024 * 1024)));
   assert.equal(rest.length, 0);
   assert.deepEqual(finding!.evidence.counts, { payloads: 1, maxBytes: 1_048_576, traces: 1 });
-  assert.deepEqual(finding!.predictedSavingUs, { p50: 45_000, p99: 45_000 });
+  // 50 ms × (1 − 16/1024); the 40 ms query and the 10 ms before it are not the payload's work.
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 49_219, p99: 49_219 });
+});
+
+test('large-payload through a gateway: each hop saves its own tail, and the service also the transfer to its caller', () => {
+  const chain: SpanSpec[] = [
+    { id: 'root', name: 'GET /list', service: 'gateway', kind: 'server', start: 0, end: 100, attributes: { 'http.response.body.size': 512 * 1024 } },
+    { id: 'call', parent: 'root', name: 'GET', service: 'gateway', kind: 'client', start: 10, end: 70 },
+    { id: 'list', parent: 'call', name: 'GET /list', service: 'orders', kind: 'server', start: 12, end: 60, attributes: { 'http.response.body.size': 512 * 1024 } },
+    { id: 'q', parent: 'list', name: 'pg.query:SELECT', service: 'orders', kind: 'client', start: 14, end: 30, attributes: db('SELECT * FROM orders') },
+  ];
+  const byService = new Map(findings(largePayloadDetector, buildSpans('chain', chain)).map((finding) => [finding.where.service, finding]));
+  assert.deepEqual([...byService.keys()].sort(), ['gateway', 'orders']);
+  // Share trimmed 1 − 16/512 = 0.96875. gateway: its 30 ms of parsing and re-serialising after the call.
+  assert.deepEqual(byService.get('gateway')!.predictedSavingUs, { p50: 29_063, p99: 29_063 });
+  // orders: its 30 ms of serialising after the query, and the 10 ms the gateway's client spent receiving the body.
+  assert.deepEqual(byService.get('orders')!.predictedSavingUs, { p50: 38_750, p99: 38_750 });
 });
 
 test('large-payload near miss: a 200 KiB response does not fire', () => {

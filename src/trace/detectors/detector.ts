@@ -66,6 +66,8 @@ export interface DetectorThresholds {
   serialisationMinSpans: number;
   /** Large payload threshold, bytes. */
   largePayloadBytes: number;
+  /** What a payload is assumed to carry once fixed (paginated, fields selected), bytes: a page of summaries. */
+  largePayloadTargetBytes: number;
   /** Findings affecting fewer traces than this share are dropped (noise). */
   minShareOfRequests: number;
 }
@@ -80,6 +82,7 @@ export const DEFAULT_THRESHOLDS: DetectorThresholds = {
   connectMinShare: 0.5,
   serialisationMinSpans: 10,
   largePayloadBytes: 256 * 1024,
+  largePayloadTargetBytes: 16 * 1024,
   minShareOfRequests: 0,
 };
 
