@@ -52,6 +52,31 @@ test('perfloop traces analyze: text and --json output from an OTLP JSON lines fi
   }
 });
 
+test('perfloop traces analyze --payload-target-kib: the predicted saving follows the page size the user names', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-traces-'));
+  try {
+    const file = join(dir, 'report.jsonl');
+    const report: SpanSpec[] = [
+      { id: 'root', name: 'GET /report', service: 'api', kind: 'server', start: 0, end: 100, attributes: { 'http.response.body.size': 1024 * 1024 } },
+      { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start: 10, end: 50, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM sales' } },
+    ];
+    await writeFile(file, `${JSON.stringify(encodeOtlpJson(buildSpans('r', report)))}\n`);
+    const savingUs = async (...flags: string[]): Promise<number | undefined> => {
+      const result = await runCli(['traces', 'analyze', '--json', ...flags, file]);
+      assert.equal(result.code, 0, result.stderr);
+      return traceAnalysisSchema.parse(JSON.parse(result.stdout)).findings.find((finding) => finding.detector === 'large-payload')?.predictedSavingUs.p50;
+    };
+    // The 50 ms after the query: to 16 KiB (default) all but 1/64 of it goes; to 512 KiB half.
+    assert.equal(await savingUs(), 49_219);
+    assert.equal(await savingUs('--payload-target-kib', '512'), 25_000);
+    const bad = await runCli(['traces', 'analyze', '--payload-target-kib', 'lots', file]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--payload-target-kib/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('perfloop receive: receives spans, and on SIGINT writes OTLP JSON lines and a summary', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'perfloop-receive-'));
   const out = join(dir, 'out.jsonl');

@@ -25,6 +25,7 @@ export const tracesCommand: Command = {
     '  --n-plus-one N         N+1: minimum repeats of one statement under one parent (default 5)',
     '  --slow-query-ms MS     slow query threshold (default 50)',
     '  --large-payload-kib K  large payload threshold (default 256)',
+    '  --payload-target-kib K what a fixed (paginated) payload is assumed to carry, for the predicted saving (default 16)',
     '  --max-inflate-mib M    a .gz file may inflate to at most M MiB (default 4096); JSON lines are streamed,',
     '                         a single JSON document or protobuf file may be at most 500 MiB',
   ].join('\n'),
@@ -40,6 +41,7 @@ export const tracesCommand: Command = {
         'n-plus-one': { type: 'string' },
         'slow-query-ms': { type: 'string' },
         'large-payload-kib': { type: 'string' },
+        'payload-target-kib': { type: 'string' },
         'max-inflate-mib': { type: 'string' },
       },
       'traces analyze',
@@ -56,6 +58,7 @@ export const tracesCommand: Command = {
     if (values['n-plus-one'] !== undefined) thresholds.nPlusOneMinRepeats = positiveInteger(values['n-plus-one'], '--n-plus-one');
     if (values['slow-query-ms'] !== undefined) thresholds.slowQueryMs = positiveNumber(values['slow-query-ms'], '--slow-query-ms');
     if (values['large-payload-kib'] !== undefined) thresholds.largePayloadBytes = positiveNumber(values['large-payload-kib'], '--large-payload-kib') * 1024;
+    if (values['payload-target-kib'] !== undefined) thresholds.largePayloadTargetBytes = positiveNumber(values['payload-target-kib'], '--payload-target-kib') * 1024;
     const options: AnalyzeTracesOptions = { thresholds };
     if (values.rank === 'p50' || values.rank === 'p99') options.rankBy = values.rank;
     if (values.run !== undefined) options.samples = (await readRunFile(values.run)).traces?.samples ?? [];
