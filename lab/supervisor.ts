@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis as RedisClient } from 'ioredis';
 import { createRequire } from 'node:module';
+import { forwardStderr } from './child-stderr.js';
 import { LabDatabaseError, prepareServerDatabase, startEmbeddedDatabase, type LabDatabase } from './lab-database.js';
 import { SERVICE_NAMES, type ServiceName } from './service-config.js';
 import type { ServiceMessage, SupervisorConfig, SupervisorMessage, WiringMessage } from './service-messages.js';
@@ -58,8 +59,9 @@ function forkService(name: ServiceName): ChildProcess {
       LAB_CACHE_PREFIX: `perfloop-lab:${process.pid}:`,
       OTEL_EXPORTER_OTLP_ENDPOINT: config.otlpEndpoint,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
+  if (child.stderr) forwardStderr(child.stderr);
   children.set(name, child);
   child.once('exit', () => {
     // A service dying takes the lab down: a half-running lab would give misleading traces.
