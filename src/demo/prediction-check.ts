@@ -39,18 +39,29 @@ export function checkPrediction(predictedUs: number, measured: { savingUs: numbe
 }
 
 /**
- * Where the re-timing model is known to overstate (or understate) a fix's saving, per detector. Shown beside a
- * prediction that misses its measurement, so the reader knows which assumption broke.
+ * What the re-timing model assumes, per detector, and what it leaves out. Shown beside a prediction that misses its
+ * measurement (with the direction it missed in: `missDirection`), so the reader knows which assumption broke.
+ * Worded without a direction: the same assumption errs either way on the lab (n+1 was over-predicted 1.7× in one
+ * demo and under-predicted 2.7× in a probe of the same state).
  */
 export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
   'sequential-calls':
-    'keeps the first call first and assumes the later ones are independent and their servers have spare capacity; calls that share one single-threaded database (PGlite) overlap less than the model says — it overstates',
-  'repeated-reads': 'assumes every repeated read becomes a free cache hit; cold entries, misses after invalidation and the lookup itself cost time — it overstates',
-  'large-payload': 'shrinks only the span\'s own path time in proportion to the bytes trimmed; the query, transfer and parsing behind the payload shrink too — it understates',
-  'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues — it can understate under load',
-  'serialisation-point': 'removes the queueing of this request only; under load the freed capacity shortens other requests too — it can understate',
-  'slow-query': 'assumes the statement takes 1 ms once fixed; on a single-threaded database it also unblocks every other query — it understates under load',
-  'n-plus-one': 'assumes one query as long as the longest of the repeats (summed over every place the switch fixes); round trips and connections saved on a busy database are worth more — it can understate under load',
-  'connection-per-request': 'assumes the connect disappears; a pool acquire (and its waits under load) takes its place — it can overstate',
-  'sync-side-effect': 'assumes the call leaves the path entirely; the enqueue in its place costs a little — it slightly overstates',
+    'keeps the first call first and overlaps the later ones, as if independent and their servers had spare capacity; calls that share one single-threaded database (PGlite) overlap less',
+  'repeated-reads':
+    'counts only hot reads (one key read by ≥ 10 requests and ≥ 20% of them) as free cache hits; colder keys the cache also serves, the lookup itself and the lighter load on the database are left out',
+  'large-payload':
+    'assumes the payload shrinks to a page (16 KiB) and with it each hop\'s own work after its last child and the transfer; the queries that built the payload are left out',
+  'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues',
+  'serialisation-point': 'removes the queueing of this request only; the freed capacity also shortens other requests\' queues',
+  'slow-query': 'assumes the statement takes 1 ms once indexed; on a database running one query at a time it also unblocks every other query',
+  'n-plus-one':
+    'assumes the repeats become one query as long as the longest, the rest of the system unchanged: on a database running one query at a time the shorter queue helps every request, while a bottleneck further on (a lock, a pool) can absorb the time saved',
+  'connection-per-request': 'assumes the connect disappears; a pool acquire (and its waits under load) takes its place',
+  'sync-side-effect': 'assumes the call leaves the path entirely; the enqueue in its place costs a little',
 };
+
+/** "overstated 1.7×" / "understated 2.7×": which way a missed prediction erred, and by how much. */
+export function missDirection(check: PredictionCheck): string {
+  if (!(check.measuredUs > 0) || !(check.predictedUs > 0)) return check.predictedUs > check.measuredUs ? 'overstated' : 'understated';
+  return check.ratio > 1 ? `overstated ${check.ratio.toFixed(1)}×` : `understated ${(1 / check.ratio).toFixed(1)}×`;
+}

@@ -10,7 +10,7 @@ import { randomVariates } from '../../src/compare/random-variates.js';
 import type { TraceSample } from '../../src/core/run-file.js';
 import { affectedPopulation } from '../../src/demo/affected-population.js';
 import { measureInterleaved, type BlockOutcome } from '../../src/demo/interleaved-round.js';
-import { checkPrediction } from '../../src/demo/prediction-check.js';
+import { checkPrediction, missDirection } from '../../src/demo/prediction-check.js';
 import { renderDemoTable } from '../../src/demo/render-demo.js';
 import { fixForFinding, predictedForFix, remainingProblems } from '../../src/demo/run-demo.js';
 import type { FixName } from '../../src/lab-control/lab-problems.js';
@@ -172,6 +172,11 @@ test('prediction check: within 25% or inside the interval', () => {
   assert.deepEqual([unbounded.insideInterval, unbounded.agrees], [false, false]);
   const miss = checkPrediction(40_000, { savingUs: 10_000, savingLowUs: 8_000, savingHighUs: 12_000 });
   assert.deepEqual([miss.within25Pct, miss.insideInterval, miss.agrees], [false, false, false]);
+  // The note says which way a miss erred: 40 predicted of 10 measured, 3 of 8.1, and against a measured slowdown.
+  assert.deepEqual(
+    [miss, checkPrediction(3_000, { savingUs: 8_100, savingLowUs: 7_000, savingHighUs: 9_000 }), checkPrediction(2_000, { savingUs: -1_000, savingLowUs: -3_000, savingHighUs: 500 })].map(missDirection),
+    ['overstated 4.0×', 'understated 2.7×', 'overstated'],
+  );
 });
 
 test('report section: per-round population and mix verdicts, invalid blocks and what remains', async () => {
@@ -254,7 +259,7 @@ test('closing table: population and mix verdicts, prediction agreement, what rem
   assert.match(text, /improved/);
   assert.match(text, /judged percentile: p99 needs ≥ 1000 requests per arm; about 120 expected: judging p50/);
   assert.match(text, /1 of 1 fixes improved their affected requests; predictions agree .* in 0 of 1/);
-  assert.match(text, /round 1 prediction missed; the model assumes the calls are independent/);
+  assert.match(text, /round 1 prediction (over|under)stated [\d.]+×; the model assumes the calls are independent/);
   assert.match(text, /index: not found in the last measurement \(slow-query did not fire\)/);
   assert.match(text, /stopped: round limit \(1\) reached after 61 s/);
 });
