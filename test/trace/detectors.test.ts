@@ -139,6 +139,25 @@ test('repeated-reads fires when 10 requests run the identical SELECT (cache hit 
   assert.deepEqual(finding!.predictedSavingUs, { p50: 20_000, p99: 20_000 });
 });
 
+test('repeated-reads: a cache serves every key of a hot read, and the first read of each key misses', () => {
+  // 20 requests, request i lasting 50 + i ms (so the p50 cohort is t8..t11) and starting 100 ms after the last.
+  // "theme" is hot (10 requests); k8 (t8, t9, t10, t13) alone would not fire; u14..u19 are read once each.
+  const keyOf = (i: number): string => (i <= 7 || i === 11 || i === 12 ? 'theme' : [8, 9, 10, 13].includes(i) ? 'k8' : `u${i}`);
+  const spans = many(
+    20,
+    (i) => [
+      { id: 'root', name: 'GET /home', service: 'api', kind: 'server', start: 0, end: 50 + i },
+      { id: 'read', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start: 10, end: 30, attributes: db(`SELECT value FROM settings WHERE key = '${keyOf(i)}'`) },
+    ],
+    100,
+  );
+  const [finding, ...rest] = findings(repeatedReadsDetector, spans);
+  assert.equal(rest.length, 0);
+  assert.deepEqual(finding!.evidence.counts, { maxPerRequest: 1, reads: 20, distinctKeys: 8, traces: 20 });
+  // t8 is k8's first read (a miss); t9, t10 (k8) and t11 (theme) hit and save their 20 ms read.
+  assert.equal(finding!.predictedSavingUs.p50, 15_000);
+});
+
 test('repeated-reads near misses: different literals per request, or placeholders without values, do not fire', () => {
   assert.equal(findings(repeatedReadsDetector, many(10, (i) => readTrace(`SELECT value FROM settings WHERE key = 'theme${i}'`))).length, 0);
   assert.equal(findings(repeatedReadsDetector, many(10, () => readTrace('SELECT value FROM settings WHERE key = $1'))).length, 0);
