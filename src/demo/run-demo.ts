@@ -24,7 +24,7 @@ import type { TraceAnalysis } from '../trace/trace-analysis.js';
 import { affectedPopulation, type AffectedPopulation } from './affected-population.js';
 import { DEMO_MIX, demoScenario, type DemoLoad } from './demo-scenario.js';
 import { withDemoEvidence } from './demo-evidence.js';
-import { measureInterleaved, sentOnTime, type BlockRecord } from './interleaved-round.js';
+import { measureInterleaved, PAIRED_BATCH_SIZE, sentOnTime, type BlockRecord } from './interleaved-round.js';
 import { planRound, type RoundPlan } from './round-plan.js';
 import { checkPrediction, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
 
@@ -113,7 +113,7 @@ export interface DemoResult {
 export const DEMO_THRESHOLDS = { slowQueryMs: 10, minShareOfRequests: 0.05 };
 
 const MAX_BASELINE_RETRIES = 2;
-/** Niceness −5: ahead of ordinary processes (the lab's, a compiler's) without starving the system. */
+/** The lowest rate an invalid baseline backs off to. */
 const MIN_RATE_PER_SEC = 4;
 /**
  * A freshly started lab is cold (JIT, PGlite's buffers, first connections): measured at once, its view latency fell
@@ -124,12 +124,6 @@ const LAB_WARMUP_MS = 4000;
 
 /** Per block besides its warm-up: switching the fixes, the drain of the last requests, writing the run file. */
 const BLOCK_OVERHEAD_MS = 500;
-/**
- * The paired rule judges two neighbouring twins as one observation: on the shared machine consecutive requests'
- * ratios correlate (lag-1 0.25–0.4 measured on the lab's blocks under load), and with pairs of two the simulated
- * A/A rounds stay below α up to a correlation of 0.5 (test/compare/paired-quantile.test.ts), at ~5% of the power.
- */
-const PAIRED_BATCH_SIZE = 2;
 
 /**
  * The demo judges only requests the generator sent on time: one sent more than 10 ms late (and its twin) is left
@@ -284,8 +278,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return { run, path };
     };
 
-    log(`warming the lab: ${LAB_WARMUP_MS / 1000} s at ${Math.max(1, Math.floor(options.ratePerSec / 2))} req/s, not measured`);
-    await runLoad(demoScenario(liveLab.gatewayUrl, { ratePerSec: Math.max(1, Math.floor(options.ratePerSec / 2)), durationMs: LAB_WARMUP_MS / 2, warmupMs: LAB_WARMUP_MS / 2, mix: DEMO_MIX, seed: 1 }));
+    const warmRatePerSec = Math.max(1, Math.floor(options.ratePerSec / 2));
+    log(`warming the lab: ${LAB_WARMUP_MS / 1000} s at ${warmRatePerSec} req/s, not measured`);
+    await runLoad(demoScenario(liveLab.gatewayUrl, { ratePerSec: warmRatePerSec, durationMs: LAB_WARMUP_MS / 2, warmupMs: LAB_WARMUP_MS / 2, mix: DEMO_MIX, seed: 1 }));
     await settle(liveLab.gatewayUrl);
 
     // Baseline: never go on from a run whose generator fell behind (its latencies measure the generator, or a lab

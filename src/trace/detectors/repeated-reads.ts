@@ -60,6 +60,13 @@ function nPlusOneMembers(nodes: Iterable<SpanNode>, minRepeats: number): Set<Spa
   return members;
 }
 
+/** The key (a trace id) with the earliest time. */
+function earliest(startNs: ReadonlyMap<string, bigint>): string | undefined {
+  let first: [string, bigint] | undefined;
+  for (const entry of startNs) if (first === undefined || entry[1] < first[1]) first = entry;
+  return first?.[0];
+}
+
 function resultSize(span: Span): number | undefined {
   return numberAttribute(span, 'http.response.body.size') ?? numberAttribute(span, 'db.response.returned_rows') ?? numberAttribute(span, 'db.rows_affected');
 }
@@ -142,8 +149,7 @@ export const repeatedReadsDetector: Detector = {
       const { builder } = group;
       // Across requests the cold cache misses the key's first read (in its earliest request) and hits every later
       // one; within one request the first read stays.
-      let missTraceId: string | undefined;
-      if (acrossTraces) for (const [traceId, startNs] of read.firstStartNs) if (missTraceId === undefined || startNs < read.firstStartNs.get(missTraceId)!) missTraceId = traceId;
+      const missTraceId = acrossTraces ? earliest(read.firstStartNs) : undefined;
       let count = 0;
       for (const [traceId, spanIds] of acrossTraces ? read.traces : withinTraces) {
         builder.hit(traceId, spanIds[0]!);
