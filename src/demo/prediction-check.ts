@@ -48,7 +48,7 @@ export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
   'sequential-calls':
     'keeps the first call first and overlaps the later ones, as if independent and their servers had spare capacity; calls that share one single-threaded database (PGlite) overlap less',
   'repeated-reads':
-    'counts only hot reads (one key read by ≥ 10 requests and ≥ 20% of them) as free cache hits; colder keys the cache also serves, the lookup itself and the lighter load on the database are left out',
+    'turns the reads of a hot read (one key read by ≥ 10 requests and ≥ 20% of them; then its every key, through a cold cache) into free hits; other reads the cached value also spares (one never hot itself, such as the customer row), the lookup itself and the lighter load on the database are left out',
   'large-payload':
     'assumes the payload shrinks to a page (16 KiB) and with it each hop\'s own work after its last child and the transfer; the queries that built the payload are left out',
   'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues',
