@@ -5,7 +5,6 @@
  */
 import { formatUs } from '../core/units.js';
 import type { DemoResult } from './run-demo.js';
-import { missDirection } from './prediction-check.js';
 
 const signedUs = (us: number): string => (!Number.isFinite(us) ? (us > 0 ? '+∞' : '−∞') : us < 0 ? `-${formatUs(-us)}` : formatUs(us));
 const percent = (value: number): string => (!Number.isFinite(value) ? (value > 0 ? '+∞' : '-∞') : `${value > 0 ? '+' : ''}${(value * 100).toFixed(0)}%`);
@@ -38,7 +37,7 @@ export function renderDemoTable(result: DemoResult): string {
       `${population ? `${population.pairsAgreeing}/` : ''}${round.validPairs}${round.blocks.some((block) => !block.valid) ? ' (+invalid)' : ''}`,
     ]);
     if (round.carriedFrom !== undefined) notes.push(`round ${round.round}: the finding was last seen ${round.carriedFrom === 0 ? 'in the baseline' : `after round ${round.carriedFrom}`} (the latest blocks had too few traces to show it)`);
-    if (round.caveat && round.prediction) notes.push(`round ${round.round} prediction ${missDirection(round.prediction)}; the model ${round.caveat}`);
+    if (round.caveat) notes.push(`round ${round.round} prediction ${round.missed ?? 'missed'}; the model ${round.caveat}`);
     if (round.verdict === 'not judged' || round.blocks.some((block) => !block.valid)) notes.push(`round ${round.round}: ${round.stoppedBecause}`);
   }
   const judged = result.rounds[0]?.percentile.reason;

@@ -26,7 +26,7 @@ import { DEMO_MIX, demoScenario, type DemoLoad } from './demo-scenario.js';
 import { withDemoEvidence } from './demo-evidence.js';
 import { measureInterleaved, PAIRED_BATCH_SIZE, sentOnTime, type BlockRecord } from './interleaved-round.js';
 import { planRound, type RoundPlan } from './round-plan.js';
-import { checkPrediction, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
+import { checkPrediction, missDirection, PREDICTION_CAVEATS, type PredictionCheck } from './prediction-check.js';
 
 type Finding = TraceAnalysis['findings'][number];
 
@@ -77,6 +77,8 @@ export interface DemoRound {
   prediction?: PredictionCheck;
   /** The prediction model's known bias for this detector, shown when the prediction missed. */
   caveat?: string;
+  /** Which way a missed prediction erred, and how far ("understated 2.3×"). */
+  missed?: string;
   durationMs: number;
 }
 
@@ -461,6 +463,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const mixVerdict: RoundVerdict = comparison ? comparison.mix.result.decision : 'not judged';
       const prediction = comparison ? checkPrediction(predictedUs, comparison.population.result) : undefined;
       const caveat = prediction && !prediction.agrees ? PREDICTION_CAVEATS[top.detector] : undefined;
+      const missed = prediction && !prediction.agrees ? missDirection(prediction) : undefined;
       rounds.push({
         round,
         finding: withoutIds(top),
@@ -479,6 +482,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         mixVerdict,
         ...(prediction ? { prediction } : {}),
         ...(caveat ? { caveat } : {}),
+        ...(missed ? { missed } : {}),
         durationMs: 0,
       });
       if (comparison) {

@@ -198,11 +198,14 @@ test('report section: per-round population and mix verdicts, invalid blocks and 
         stoppedBecause: measured.stoppedBecause,
         verdict: 'improved',
         mixVerdict: 'improved',
-        prediction: { agrees: true, within25Pct: true, insideInterval: true },
+        prediction: { agrees: false, within25Pct: false, insideInterval: false },
+        caveat: 'assumes one query as long as the longest',
+        missed: 'overstated 4.0×',
       },
     ],
     remaining: [{ fix: 'index', title: 'Unindexed lookups', why: 'not reached: round limit (1) reached' }],
   });
+  assert.match(html, /misses \(overstated 4\.0×\)<\/span><br><small class="meta">model: assumes one query as long as the longest/);
   assert.match(html, /data-round="1" data-verdict="improved" data-mix-verdict="improved"/);
   assert.match(html, /&lt;GET&gt;/);
   assert.match(html, /60% of traffic; 90% of it showed the spans/);
@@ -244,6 +247,7 @@ test('closing table: population and mix verdicts, prediction agreement, what rem
         mixVerdict: comparison.mix.result.decision,
         prediction: checkPrediction(30_000, comparison.population.result),
         caveat: 'assumes the calls are independent',
+        missed: 'understated 1.4×',
         durationMs: 8000,
       },
     ],
@@ -259,7 +263,7 @@ test('closing table: population and mix verdicts, prediction agreement, what rem
   assert.match(text, /improved/);
   assert.match(text, /judged percentile: p99 needs ≥ 1000 requests per arm; about 120 expected: judging p50/);
   assert.match(text, /1 of 1 fixes improved their affected requests; predictions agree .* in 0 of 1/);
-  assert.match(text, /round 1 prediction (over|under)stated [\d.]+×; the model assumes the calls are independent/);
+  assert.match(text, /round 1 prediction understated 1\.4×; the model assumes the calls are independent/);
   assert.match(text, /index: not found in the last measurement \(slow-query did not fire\)/);
   assert.match(text, /stopped: round limit \(1\) reached after 61 s/);
 });

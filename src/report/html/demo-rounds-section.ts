@@ -24,6 +24,7 @@ export interface DemoRoundView {
   mixVerdict: string;
   prediction?: { agrees: boolean; within25Pct: boolean; insideInterval: boolean };
   caveat?: string;
+  missed?: string;
 }
 
 export interface DemoRoundsReport {
@@ -61,7 +62,7 @@ function roundRow(round: DemoRoundView): string {
   const population = round.comparison?.population;
   const result = population?.result;
   const measured = result ? `${signedUs(result.savingUs)} <small class="meta">[${escapeHtml(signedUs(result.savingLowUs))} … ${escapeHtml(signedUs(result.savingHighUs))}]</small>` : '—';
-  const agreement = round.prediction ? (round.prediction.agrees ? `<span class="better">agrees</span>` : `<span class="worse">misses</span>`) : '';
+  const agreement = round.prediction ? (round.prediction.agrees ? `<span class="better">agrees</span>` : `<span class="worse">misses${round.missed ? ` (${escapeHtml(round.missed)})` : ''}</span>`) : '';
   return (
     `<tr data-round="${round.round}" data-verdict="${escapeHtml(round.verdict)}" data-mix-verdict="${escapeHtml(round.mixVerdict)}">` +
     `<td>${round.round}</td>` +
