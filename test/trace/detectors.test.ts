@@ -62,6 +62,18 @@ test('n-plus-one fires on 6 repeats and predicts the saving of one query instead
   assert.deepEqual(finding!.predictedSavingUs, { p50: 50_000, p99: 50_000 });
 });
 
+test('n-plus-one keeps a typical repeat, not the one that waited longest: 10,10,40,10,10,10 ms become one 10 ms query', () => {
+  const durations = [10, 10, 40, 10, 10, 10];
+  let start = 10;
+  const spans: SpanSpec[] = [{ id: 'root', name: 'GET /orders', service: 'api', kind: 'server', start: 0, end: 100 }];
+  durations.forEach((duration, i) => {
+    spans.push({ id: `q${i}`, parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start, end: start + duration, attributes: db(`SELECT * FROM items WHERE order_id = ${i + 1}`) });
+    start += duration;
+  });
+  const [finding] = findings(nPlusOneDetector, buildSpans('n1m', spans));
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 80_000, p99: 80_000 });
+});
+
 test('n-plus-one near misses: 4 repeats, or 6 different statements, do not fire', () => {
   assert.equal(findings(nPlusOneDetector, buildSpans('n1', nPlusOne(4))).length, 0);
   assert.equal(findings(nPlusOneDetector, buildSpans('n1', nPlusOne(6, false))).length, 0);
