@@ -56,7 +56,7 @@ export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
   'slow-query': 'assumes the statement takes 1 ms once indexed; on a database running one query at a time it also unblocks every other query',
   'n-plus-one':
     'assumes the repeats become one query as long as a typical (median) one of them, the rest of the system unchanged: on a database running one query at a time the shorter queue helps every request, while a bottleneck further on (a lock, a pool) can absorb the time saved',
-  'connection-per-request': 'assumes the connect disappears; a pool acquire (and its waits under load) takes its place',
+  'connection-per-request': 'assumes the connect and its session setup disappear; a pool acquire (and its waits under load) takes their place, and fewer connections also lighten the database',
   'sync-side-effect': 'assumes the call leaves the path entirely; the enqueue in its place costs a little',
 };
 
