@@ -15,16 +15,16 @@ export interface RetimePlan {
   /** Groups of sibling span ids that run concurrently, all starting when the group's first member started. */
   parallel?: ReadonlyArray<readonly string[]>;
   /**
-   * Own time taken off the end of spans, ns: the work a span does after its last child (or all its time when it has
-   * none) — serialising, sending and parsing a response happen there. Children keep their own re-timing.
+   * Share (0–1) of spans' own time after their last child (all their time when they have none) taken off their end —
+   * serialising, sending and parsing a response happen there. Children keep their own re-timing.
    */
-  trimTailNs?: ReadonlyMap<string, number>;
+  trimTailShare?: ReadonlyMap<string, number>;
 }
 
 interface Context {
   remove: ReadonlySet<string>;
   durationNs: ReadonlyMap<string, number>;
-  trimTailNs: ReadonlyMap<string, number>;
+  trimTailShare: ReadonlyMap<string, number>;
   groupOf: Map<string, number>;
 }
 
@@ -87,8 +87,9 @@ function relayout(node: SpanNode, parent: SpanNode | undefined, newStartNs: numb
   let last: SpanNode | undefined;
   for (const child of children) if (!child.async && (last === undefined || Math.min(child.endNs, node.endNs) > Math.min(last.endNs, node.endNs))) last = child;
   const tailNs = last === undefined ? node.endNs - node.startNs : node.endNs - last.endNs;
-  // A trim takes at most the tail there is (a child ending after its parent leaves none).
-  const keptTailNs = tailNs - Math.min(context.trimTailNs.get(node.span.spanId) ?? 0, Math.max(0, tailNs));
+  // A child ending after its parent leaves no tail to trim; a share beyond 1 takes the whole tail.
+  const share = Math.min(1, Math.max(0, context.trimTailShare.get(node.span.spanId) ?? 0));
+  const keptTailNs = tailNs > 0 ? tailNs - Math.round(tailNs * share) : tailNs;
   copy.endNs = last === undefined ? newStartNs + keptTailNs : Math.max(effectiveEnd(last) + keptTailNs, copy.startNs);
   return copy;
 }
@@ -99,7 +100,7 @@ export function retimeTree(tree: TraceTree, plan: RetimePlan): TraceTree {
   (plan.parallel ?? []).forEach((group, index) => {
     for (const spanId of group) groupOf.set(spanId, index);
   });
-  const context: Context = { remove: plan.remove ?? new Set(), durationNs: plan.durationNs ?? new Map(), trimTailNs: plan.trimTailNs ?? new Map(), groupOf };
+  const context: Context = { remove: plan.remove ?? new Set(), durationNs: plan.durationNs ?? new Map(), trimTailShare: plan.trimTailShare ?? new Map(), groupOf };
   const roots: SpanNode[] = [];
   for (const root of tree.roots) if (!context.remove.has(root.span.spanId)) roots.push(relayout(root, undefined, root.startNs, context));
   const byId = new Map<string, SpanNode>();

@@ -123,8 +123,8 @@ test('retime: a shorter duration moves later siblings earlier by the difference'
 
 test('retime: trimming a tail shortens only the own time after the last child, and never more than there is', () => {
   const tree = buildTraceTree(buildSpans('tail', sequential));
-  // A's tail after q3 (ends 85) is 15 ms: 10 of them go; asking 40 ms of q3 (a leaf) takes its whole 30.
-  const retimed = retimeTree(tree, { trimTailNs: new Map([[hexId('A'), 10e6], [hexId('q3'), 40e6]]) });
+  // A's tail after q3 (ends 85) is 15 ms: a share of 2/3 takes 10 ms; a share of 1.5 of q3 (a leaf) takes its whole 30.
+  const retimed = retimeTree(tree, { trimTailShare: new Map([[hexId('A'), 2 / 3], [hexId('q3'), 1.5]]) });
   assert.equal(retimed.byId.get(hexId('q3'))!.endNs, 55e6);
   assert.equal(retimed.byId.get(hexId('A'))!.endNs, 60e6);
   assert.equal(retimed.byId.get(hexId('q2'))!.endNs, 50e6);

@@ -11,7 +11,7 @@ const MAX_EXAMPLES = 5;
 interface MutablePlan {
   remove: Set<string>;
   durationNs: Map<string, number>;
-  trimTailNs: Map<string, number>;
+  trimTailShare: Map<string, number>;
   parallel: string[][];
 }
 
@@ -19,7 +19,7 @@ interface MutablePlan {
 export interface PlanWriter {
   remove: Pick<Set<string>, 'add'>;
   durationNs: Pick<Map<string, number>, 'set'>;
-  trimTailNs: Pick<Map<string, number>, 'set'>;
+  trimTailShare: Pick<Map<string, number>, 'set'>;
   parallel: Pick<string[][], 'push'>;
 }
 
@@ -27,7 +27,7 @@ export interface PlanWriter {
 const DISCARD: PlanWriter = {
   remove: { add: () => new Set<string>() },
   durationNs: { set: () => new Map<string, number>() },
-  trimTailNs: { set: () => new Map<string, number>() },
+  trimTailShare: { set: () => new Map<string, number>() },
   parallel: { push: () => 0 },
 };
 
@@ -64,7 +64,7 @@ export class FindingBuilder {
     if (this.context !== undefined && !this.context.cohorts.p50.has(traceId) && !this.context.cohorts.p99.has(traceId)) return DISCARD;
     let plan = this.plans.get(traceId);
     if (plan === undefined) {
-      plan = { remove: new Set(), durationNs: new Map(), trimTailNs: new Map(), parallel: [] };
+      plan = { remove: new Set(), durationNs: new Map(), trimTailShare: new Map(), parallel: [] };
       this.plans.set(traceId, plan);
     }
     return plan;

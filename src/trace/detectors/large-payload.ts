@@ -9,7 +9,7 @@
 import type { SpanNode } from '../span-tree.js';
 import { numberAttribute } from '../span.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
-import { builderFor, FindingBuilder, type PlanWriter } from './finding-builder.js';
+import { builderFor, FindingBuilder } from './finding-builder.js';
 
 const SIZE_KEYS = ['http.response.body.size', 'http.request.body.size', 'messaging.message.body.size'] as const;
 
@@ -22,14 +22,6 @@ function payloadOf(node: SpanNode): { bytes: number; key: string } {
     if (size !== undefined && size > largest.bytes) largest = { bytes: size, key };
   }
   return largest;
-}
-
-/** Takes `share` of a span's own time after its last synchronous child off its end. */
-function trimTail(plan: PlanWriter, node: SpanNode, share: number): void {
-  let lastChildEndNs = node.startNs;
-  for (const child of node.children) if (!child.async) lastChildEndNs = Math.max(lastChildEndNs, Math.min(child.endNs, node.endNs));
-  const tailNs = node.endNs - lastChildEndNs;
-  if (tailNs > 0) plan.trimTailNs.set(node.span.spanId, Math.round(tailNs * share));
 }
 
 export const largePayloadDetector: Detector = {
@@ -48,11 +40,11 @@ export const largePayloadDetector: Detector = {
         builder.details.attribute = key;
         const share = 1 - Math.min(target, bytes) / bytes;
         const plan = builder.plan(trace.tree.traceId);
-        trimTail(plan, node, share);
+        plan.trimTailShare.set(node.span.spanId, share);
         // The caller's client span carried the same bytes; when it records no size of its own it is no finding of
         // its own, so its transfer belongs to this one.
         const caller = node.parent;
-        if (node.span.kind === 'server' && caller?.span.kind === 'client' && payloadOf(caller).bytes === 0) trimTail(plan, caller, share);
+        if (node.span.kind === 'server' && caller?.span.kind === 'client' && payloadOf(caller).bytes === 0) plan.trimTailShare.set(caller.span.spanId, share);
       }
     }
     return [...builders.values()].map((builder) =>
