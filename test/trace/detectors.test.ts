@@ -16,7 +16,7 @@ import { largePayloadDetector } from '../../src/trace/detectors/large-payload.js
 import { concurrencyWavesDetector } from '../../src/trace/detectors/concurrency-waves.js';
 import { normaliseStatement } from '../../src/trace/normalise-statement.js';
 import type { Span } from '../../src/trace/span.js';
-import { BASE_NS, buildSpans, hexId, msToNs, type SpanSpec } from './trace-builder.js';
+import { BASE_NS, buildSpans, hexId, msToNs, traceIdFor, type SpanSpec } from './trace-builder.js';
 
 function findings(detector: Detector, spans: Span[], thresholds?: Partial<DetectorThresholds>): Finding[] {
   return analyzeTraces(spans, { detectors: [detector], ...(thresholds ? { thresholds } : {}) }).findings;
@@ -189,6 +189,15 @@ test('slow-query fires on a 120 ms SELECT and predicts the 1 ms indexed time', (
   assert.equal(finding!.evidence.details.statement, 'SELECT * FROM orders WHERE email = ?');
   assert.deepEqual(finding!.evidence.counts, { slowQueries: 1, maxDurationMs: 120, traces: 1 });
   assert.deepEqual(finding!.predictedSavingUs, { p50: 119_000, p99: 119_000 });
+});
+
+test('slow-query re-times every execution of a slow statement, not only those over the threshold: the index serves them all', () => {
+  // 40 and 45 ms executions stay under the 50 ms threshold; two of four over it make the statement slow.
+  const [finding] = findings(slowQueryDetector, many(4, (i) => slowTrace([40, 45, 60, 70][i] ?? 0)));
+  assert.deepEqual(finding!.evidence.counts, { slowQueries: 2, maxDurationMs: 70, traces: 2 });
+  assert.deepEqual(finding!.affectedTraceIds, [traceIdFor('t2'), traceIdFor('t3')]);
+  // Cohorts of four equal-latency traces: p50 = t1, t2 (saving 44 and 59 ms); p99 = t2, t3 (59 and 69 ms).
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 51_500, p99: 64_000 });
 });
 
 test('slow-query near misses: a 40 ms query in a 200 ms request, or one slow execution in ten, do not fire', () => {

@@ -1,7 +1,8 @@
 /**
  * Slow queries: database calls longer than the threshold (default 50 ms), or taking more than half of a
  * request's critical path (and at least 25 ms) — in at least half of the statement's executions. Fix
- * prediction: the query takes the target time (default 1 ms, an indexed lookup).
+ * prediction: every execution of the statement (the fast ones too: the index serves them all) takes the target
+ * time (default 1 ms, an indexed lookup).
  *
  * Queueing is not slowness: a statement whose spans record lock waits is left to the queueing detector
  * (no index advised); one whose time grows with concurrent executions is judged — and its saving
@@ -10,12 +11,23 @@
 import { isDbCall } from '../span.js';
 import { normaliseStatement } from '../normalise-statement.js';
 import { criticalPathDurationNs, type CriticalPathSection } from '../critical-path.js';
+import type { SpanNode } from '../span-tree.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
-import { builderFor, FindingBuilder } from './finding-builder.js';
+import { FindingBuilder } from './finding-builder.js';
 import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
 import { queueingByOperation } from '../queueing.js';
 
 const DOMINANT_SHARE = 0.5;
+
+interface Execution {
+  traceId: string;
+  node: SpanNode;
+  statement: string;
+  contendedNs: number;
+  /** Its own time: the contended time, or at most the uncontended time when it queues. */
+  ownNs: number;
+  slow: boolean;
+}
 
 function onPathNs(sections: readonly CriticalPathSection[], spanId: string): number {
   let total = 0;
@@ -31,7 +43,7 @@ export const slowQueryDetector: Detector = {
     const thresholdNs = context.thresholds.slowQueryMs * 1e6;
     const targetNs = context.thresholds.slowQueryTargetMs * 1e6;
     const builders = new Map<string, FindingBuilder>();
-    const executions = new Map<string, number>();
+    const executions = new Map<string, Execution[]>();
     const queueing = queueingByOperation(context.traces);
     for (const trace of context.traces) {
       const pathNs = criticalPathDurationNs(trace.path);
@@ -40,31 +52,41 @@ export const slowQueryDetector: Detector = {
         if (!isDbCall(node.span) || isConnectSpan(node.span) || isAcquireSpan(node.span)) continue;
         const statement = normaliseStatement(statementOf(node.span) ?? node.span.name);
         const key = `${node.span.service}\u0000${statement}`;
-        executions.set(key, (executions.get(key) ?? 0) + 1);
         const queue = queueing.get(key);
-        if (queue?.kind === 'events') continue;
         // Under contention only the statement's own (uncontended) time counts: the wait is the queue's.
         const contendedNs = node.endNs - node.startNs;
-        const durationNs = queue === undefined ? contendedNs : Math.min(contendedNs, queue.uncontendedNs);
-        if (durationNs < DOMINANT_MIN_NS && durationNs <= thresholdNs) continue;
-        const dominant = durationNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
-        if (durationNs <= thresholdNs && !dominant) continue;
-        const builder = builderFor(builders, key, () => {
-          const created = new FindingBuilder('slow-query', node.span.service, node.span.name, context);
-          created.details.statement = statement;
-          return created;
-        });
-        builder.hit(trace.tree.traceId, node.span.spanId);
-        builder.add('slowQueries');
-        builder.max('maxDurationMs', Math.round(durationNs / 1e3) / 1e3);
-        if (queue !== undefined) builder.details.uncontendedMs = Math.round(queue.uncontendedNs / 1e3) / 1e3;
-        if (durationNs > targetNs) builder.plan(trace.tree.traceId).durationNs.set(node.span.spanId, contendedNs - (durationNs - targetNs));
+        const ownNs = queue === undefined ? contendedNs : Math.min(contendedNs, queue.uncontendedNs);
+        const dominant = ownNs >= DOMINANT_MIN_NS && onPathNs(trace.path.sections, node.span.spanId) > DOMINANT_SHARE * pathNs;
+        const list = executions.get(key) ?? [];
+        list.push({ traceId: trace.tree.traceId, node, statement, contendedNs, ownNs, slow: queue?.kind !== 'events' && (ownNs > thresholdNs || dominant) });
+        executions.set(key, list);
       }
+    }
+    for (const [key, list] of executions) {
+      const slow = list.filter((execution) => execution.slow);
+      if (slow.length === 0) continue;
+      const queue = queueing.get(key);
+      const first = slow[0] as Execution;
+      const builder = new FindingBuilder('slow-query', first.node.span.service, first.node.span.name, context);
+      builder.details.statement = first.statement;
+      if (queue !== undefined) builder.details.uncontendedMs = Math.round(queue.uncontendedNs / 1e3) / 1e3;
+      for (const execution of slow) {
+        builder.hit(execution.traceId, execution.node.span.spanId);
+        builder.add('slowQueries');
+        builder.max('maxDurationMs', Math.round(execution.ownNs / 1e3) / 1e3);
+      }
+      // The index serves every execution of the statement, not only those over the threshold: each one re-timed to
+      // the target (a 9 ms scan beside 12 ms ones gets faster too; re-timing only those over 10 ms predicted the
+      // lab's index fix at a third of its measured saving).
+      for (const execution of list) {
+        if (execution.ownNs > targetNs) builder.plan(execution.traceId).durationNs.set(execution.node.span.spanId, execution.contendedNs - (execution.ownNs - targetNs));
+      }
+      builders.set(key, builder);
     }
     // A statement that is slow only now and then is the machine (CPU starvation, GC, a lock elsewhere), not
     // the statement: it must be slow in at least half of its executions.
     return [...builders]
-      .filter(([key, builder]) => (builder.counts.slowQueries ?? 0) >= MIN_SLOW_SHARE * (executions.get(key) ?? 1))
+      .filter(([key, builder]) => (builder.counts.slowQueries ?? 0) >= MIN_SLOW_SHARE * (executions.get(key)?.length ?? 1))
       .map(([, builder]) =>
         builder.build(context, {
           title:
