@@ -177,6 +177,14 @@ test('repeated-reads near misses: different literals per request, or placeholder
   assert.equal(findings(repeatedReadsDetector, many(9, () => readTrace("SELECT value FROM settings WHERE key = 'theme'"))).length, 0);
 });
 
+test('n-plus-one re-times the same statement where the parent repeats it fewer times than the threshold: the batching serves both', () => {
+  // t0 repeats the query 6 times (the finding), t1 3 times; both cohorts hold both traces.
+  const [finding] = findings(nPlusOneDetector, many(2, (i) => nPlusOne(i === 0 ? 6 : 3)));
+  assert.deepEqual(finding!.evidence.counts, { maxRepeats: 6, queries: 6, traces: 1 });
+  // Saving: five 10 ms repeats in t0, two in t1 — (50 + 20) / 2.
+  assert.deepEqual(finding!.predictedSavingUs, { p50: 35_000, p99: 35_000 });
+});
+
 // --- slow query -----------------------------------------------------------------------------------------
 const slowTrace = (queryMs: number): SpanSpec[] => [
   { id: 'root', name: 'GET /search', service: 'api', kind: 'server', start: 0, end: 200 },
