@@ -53,10 +53,11 @@ export const PREDICTION_CAVEATS: Readonly<Record<string, string>> = {
     'assumes the payload shrinks to a page (16 KiB) and with it each hop\'s own work after its last child and the transfer; the queries that built the payload are left out',
   'pool-saturation': 'removes the waits of this request only; the freed capacity also shortens other requests\' queues',
   'serialisation-point': 'removes the queueing of this request only; the freed capacity also shortens other requests\' queues',
-  'slow-query': 'assumes the statement takes 1 ms once indexed; on a database running one query at a time it also unblocks every other query',
+  'slow-query':
+    'assumes every execution of the statement takes 1 ms once indexed; on a database serving one statement at a time the waits behind it are replayed away, but requests that finish sooner do not send their next statements sooner',
   'n-plus-one':
-    'assumes the repeats become one query as long as a typical (median) one of them, the rest of the system unchanged: on a database running one query at a time the shorter queue helps every request, while a bottleneck further on (a lock, a pool) can absorb the time saved',
-  'connection-per-request': 'assumes the connect and its session setup disappear; a pool acquire (and its waits under load) takes their place, and fewer connections also lighten the database',
+    'assumes the repeats become one query as long as a typical (median) one of them and, on a database serving one statement at a time, replays its queue without them; a bottleneck further on (a lock, a pool) can absorb the time saved',
+  'connection-per-request': 'assumes the connect and its session setup disappear (from the database\'s queue too, when it serves one statement at a time); a pool acquire (and its waits under load) takes their place',
   'sync-side-effect': 'assumes the call leaves the path entirely; the enqueue in its place costs a little',
 };
 

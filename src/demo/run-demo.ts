@@ -16,7 +16,7 @@ import { setFixes, startLab, type Lab } from '../lab-control/lab.js';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from '../load/health.js';
 import { runLoad } from '../load/run-load.js';
 import { writeReport } from '../report/html-report-writer.js';
-import { analyzeTraces } from '../trace/analyze-traces.js';
+import { analyzeTraces, type AnalyzeTracesOptions } from '../trace/analyze-traces.js';
 import { waitForQuiet } from '../trace/attach-trace-analysis.js';
 import { startReceiver, type TraceReceiver } from '../trace/receiver.js';
 import type { Span } from '../trace/span.js';
@@ -230,13 +230,15 @@ function predictOnPopulation(
   applied: ReadonlySet<FixName>,
   context: { spans: readonly Span[]; samples: readonly TraceSample[]; analysis: TraceAnalysis },
   population: AffectedPopulation,
+  analysisOptions: AnalyzeTracesOptions,
 ): { p50: number; p99: number; source: 'population' | 'mix' } {
   const names = new Set(population.names);
   const populationSamples = context.samples.filter((sample) => names.has(sample.name));
   const ids = new Set(populationSamples.map((sample) => sample.traceId));
   const analysis = analyzeTraces(
     context.spans.filter((span) => ids.has(span.traceId)),
-    { samples: populationSamples, thresholds: DEMO_THRESHOLDS },
+    // The other requests' statements queue at the database too: its queue comes from the whole measurement.
+    { ...analysisOptions, samples: populationSamples, windowSpans: context.spans },
   );
   const onPopulation = predictedForFix(analysis.findings, fix, applied);
   if (onPopulation) return { ...onPopulation, source: 'population' };
@@ -255,6 +257,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const startedAt = Date.now();
   const elapsed = (): number => Date.now() - startedAt;
   const receiver = await startReceiver({ port: 0 });
+  // The embedded database (PGlite) is one backend serving one statement at a time: predictions count its queue.
+  const analysisOptions: AnalyzeTracesOptions = { thresholds: DEMO_THRESHOLDS, serialDatabase: options.databaseUrl === undefined };
   let lab: Lab | undefined;
   try {
     log(`starting the lab (gateway, orders, customers, inventory, notifications; ${options.databaseUrl ? 'Postgres' : 'embedded PGlite'}) with all eight problems on…`);
@@ -303,7 +307,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let current: Measured = {
       samples: baselineSamples,
       spans: baselineSpans,
-      analysis: analyzeTraces(baselineSpans, { samples: baselineSamples, thresholds: DEMO_THRESHOLDS }),
+      analysis: analyzeTraces(baselineSpans, { ...analysisOptions, samples: baselineSamples }),
       runFile: baseline.path,
     };
     const rounds: DemoRound[] = [];
@@ -399,7 +403,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const sameFix = context.analysis.findings.filter((finding) => fixForFinding(finding, applied) === fix);
       const traceIds = [...new Set([top, ...sameFix].flatMap((finding) => finding.affectedTraceIds ?? finding.evidence.exampleTraceIds))];
       const population = affectedPopulation({ ...top, affectedTraceIds: traceIds }, context.samples);
-      const predicted = predictOnPopulation(fix, applied, context, population);
+      const predicted = predictOnPopulation(fix, applied, context, population, analysisOptions);
       // Block length and expected pairs from the predicted effect and the population's spread (round-plan.ts): the
       // percentile and the sequences' tuning follow the sample the round will really get, not the cap's.
       const names = new Set(population.names);
@@ -500,7 +504,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const lastB = [...measurement.blocks].reverse().find((block) => block.arm === 'B' && block.valid && block.runFile !== undefined);
       if (fixedSamples.length > 0 && lastB?.runFile) {
         const spans = spansOf(receiver, fixedSamples);
-        current = { samples: fixedSamples, spans, analysis: analyzeTraces(spans, { samples: fixedSamples, thresholds: DEMO_THRESHOLDS }), runFile: lastB.runFile };
+        current = { samples: fixedSamples, spans, analysis: analyzeTraces(spans, { ...analysisOptions, samples: fixedSamples }), runFile: lastB.runFile };
       }
       remember(current, round);
       const last = rounds.at(-1);

@@ -10,6 +10,7 @@ import { ALL_DETECTORS } from './detectors/all-detectors.js';
 import { DEFAULT_THRESHOLDS, type AnalysedTrace, type Detector, type DetectorContext, type DetectorThresholds, type Finding } from './detectors/detector.js';
 import { isBefore2000, type Span } from './span.js';
 import { buildTraceTrees } from './span-tree.js';
+import { inferSerialDatabase } from './serial-database.js';
 import { meanTiers, TIERS, traceTiers } from './tiers.js';
 import { TRACE_ANALYSIS_VERSION, type TraceAnalysis } from './trace-analysis.js';
 
@@ -23,6 +24,16 @@ export interface AnalyzeTracesOptions {
   rankBy?: 'p50' | 'p99';
   /** Spans kept in the exemplar (default 300). */
   exemplarMaxSpans?: number;
+  /**
+   * The database serves one statement at a time (embedded, one shared connection, single-threaded): predictions
+   * count the waits a fix takes off every other call (serial-database.ts). Default false.
+   */
+  serialDatabase?: boolean;
+  /**
+   * Every span of the window when `spans` are a part of it (one request type's traces): the serial database's queue
+   * is inferred from all of them, as the other requests' calls queue there too. Default: `spans`.
+   */
+  windowSpans?: readonly Span[];
 }
 
 const P50_LOW = 0.45;
@@ -78,6 +89,7 @@ export function analyzeTraces(spans: readonly Span[], options: AnalyzeTracesOpti
     traces,
     cohorts: { p50: new Set(cohorts.p50.map((trace) => trace.tree.traceId)), p99: new Set(cohorts.p99.map((trace) => trace.tree.traceId)) },
     thresholds,
+    ...(options.serialDatabase ? { serialDatabase: inferSerialDatabase(options.windowSpans ? buildTraceTrees(options.windowSpans) : trees) } : {}),
   };
   const rankBy = options.rankBy ?? 'p99';
   const other = rankBy === 'p99' ? 'p50' : 'p99';

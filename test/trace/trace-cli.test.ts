@@ -52,6 +52,30 @@ test('perfloop traces analyze: text and --json output from an OTLP JSON lines fi
   }
 });
 
+test('perfloop traces analyze --serial-database: the slow query\'s fix also frees the request queued behind it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'perfloop-traces-'));
+  try {
+    const file = join(dir, 'spans.jsonl');
+    // x's 60 ms scan; y's lookup arrived at 10 ms and waited behind it until 65 ms (as serial-database.test.ts).
+    const request = (trace: string, start: number, end: number, statement: string) =>
+      buildSpans(trace, [
+        { id: 'root', name: 'GET /', service: 'api', kind: 'server', start: 0, end: 100 },
+        { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start, end, attributes: { 'db.system': 'postgresql', 'db.statement': statement } },
+      ]);
+    const spans = [...request('x', 0, 60, 'SELECT * FROM orders WHERE email = 1'), ...request('y', 10, 65, 'SELECT * FROM items WHERE id = 1')];
+    await writeFile(file, `${JSON.stringify(encodeOtlpJson(spans))}\n`);
+    const saving = async (flags: string[]) => {
+      const result = await runCli(['traces', 'analyze', '--json', ...flags, file]);
+      assert.equal(result.code, 0, result.stderr);
+      return traceAnalysisSchema.parse(JSON.parse(result.stdout)).findings.find((finding) => finding.detector === 'slow-query')?.predictedSavingUs;
+    };
+    assert.deepEqual(await saving([]), { p50: 29_500, p99: 29_500 });
+    assert.deepEqual(await saving(['--serial-database']), { p50: 54_500, p99: 54_500 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('perfloop traces analyze --payload-target-kib: the predicted saving follows the page size the user names', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'perfloop-traces-'));
   try {

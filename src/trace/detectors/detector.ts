@@ -2,6 +2,7 @@
  * The shared detector contract: a detector looks at analysed traces and returns findings, each with the
  * evidence that triggered it and a predicted saving computed by re-timing the affected traces as if fixed.
  */
+import type { SerialDatabase } from '../serial-database.js';
 import type { CriticalPath } from '../critical-path.js';
 import type { SpanNode, TraceTree } from '../span-tree.js';
 
@@ -91,6 +92,11 @@ export interface DetectorContext {
   /** Trace ids of the p50 cohort (around the median latency) and the p99 cohort. */
   cohorts: { p50: ReadonlySet<string>; p99: ReadonlySet<string> };
   thresholds: DetectorThresholds;
+  /**
+   * Set when the database serves one statement at a time: its queue over the whole window, so a prediction counts
+   * the waits a fix takes off every other call (predict-saving.ts).
+   */
+  serialDatabase?: SerialDatabase;
 }
 
 export interface Detector {

@@ -23,7 +23,7 @@ export interface PlanWriter {
   parallel: Pick<string[][], 'push'>;
 }
 
-/** Plans of traces outside both cohorts are never re-timed: writing them is discarded, not stored. */
+/** Plans of traces outside both cohorts are never re-timed: writing them is discarded, not stored (serial database aside). */
 const DISCARD: PlanWriter = {
   remove: { add: () => new Set<string>() },
   durationNs: { set: () => new Map<string, number>() },
@@ -61,7 +61,9 @@ export class FindingBuilder {
   }
 
   plan(traceId: string): PlanWriter {
-    if (this.context !== undefined && !this.context.cohorts.p50.has(traceId) && !this.context.cohorts.p99.has(traceId)) return DISCARD;
+    // A serial database's queue needs every trace's plan: the work taken off it anywhere shortens the cohorts' waits.
+    const retimedOnly = this.context !== undefined && this.context.serialDatabase === undefined;
+    if (retimedOnly && !this.context?.cohorts.p50.has(traceId) && !this.context?.cohorts.p99.has(traceId)) return DISCARD;
     let plan = this.plans.get(traceId);
     if (plan === undefined) {
       plan = { remove: new Set(), durationNs: new Map(), trimTailShare: new Map(), parallel: [] };
