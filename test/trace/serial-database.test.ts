@@ -19,7 +19,8 @@ const key = (trace: string): string => callKey(traceIdFor(trace), hexId('q'));
 
 // Three calls on one server: a (0–10 ms) serves 10 ms; b arrives at 2, waits for a, serves 5 (ends 15); c arrives
 // at 4, waits for both, serves 3 (ends 18).
-const threeCalls = () => buildTraceTrees([...request('a', 0, 10), ...request('b', 2, 15), ...request('c', 4, 18)]);
+const threeCalls = () =>
+  buildTraceTrees([...request('a', 0, 10, 'SELECT * FROM a'), ...request('b', 2, 15, 'SELECT * FROM b'), ...request('c', 4, 18, 'SELECT * FROM c')]);
 
 test('the serial database: service times from the departures, in the order the server served them', () => {
   const database = inferSerialDatabase(threeCalls());
@@ -44,6 +45,28 @@ test('the serial database replayed without work: later calls lose the wait it ca
   );
   // b gone: a is untouched, c waits for a only (10–13 ms).
   assert.deepEqual(relievedDurations(database, { removed: new Set([key('b')]), durationNs: new Map() }), new Map([[key('a'), 10e6], [key('c'), 9e6]]));
+});
+
+test('a call that goes takes only its statement\'s typical service with it: a stall of the server during it stays', () => {
+  // Three executions of one 2 ms statement, the third stalled to 20 ms (10–30); d arrived at 12 and waited for it.
+  const trees = buildTraceTrees([
+    ...request('s1', 0, 2),
+    ...request('s2', 5, 7),
+    ...request('s3', 10, 30),
+    ...request('d', 12, 31, 'SELECT * FROM d'),
+  ]);
+  const database = inferSerialDatabase(trees);
+  assert.deepEqual(
+    database.calls.map((call) => [call.serviceNs, call.typicalServiceNs]),
+    [
+      [2e6, 2e6],
+      [2e6, 2e6],
+      [20e6, 2e6],
+      [1e6, 1e6],
+    ],
+  );
+  // s3 gone: 18 ms of the server's time stay (10–28), d runs 28–29 — 17 ms, not the 1 ms the whole 20 would give.
+  assert.equal(relievedDurations(database, { removed: new Set([key('s3')]), durationNs: new Map() }).get(key('d')), 17e6);
 });
 
 test('a slow query on a serial database: its fix also frees the request queued behind it, in another trace', () => {
