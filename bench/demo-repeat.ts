@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { LAB_PROBLEMS } from '../src/lab-control/lab-problems.js';
-import { runDemo, type DemoResult } from '../src/demo/run-demo.js';
+import { DEMO_DEFAULTS, runDemo, type DemoResult } from '../src/demo/run-demo.js';
 
 const { values } = parseArgs({
   options: {
@@ -93,17 +93,8 @@ const all: RunFigures[] = [];
 for (let run = 1; run <= RUNS; run++) {
   const before = loadavg()[0]?.toFixed(1) ?? '?';
   const result = await runDemo({
-    maxRounds: 8,
+    ...DEMO_DEFAULTS,
     ratePerSec: RATE_PER_SEC,
-    durationMs: 5000,
-    warmupMs: 1000,
-    minSavingShare: 0,
-    blockMs: 3000,
-    blockWarmupMs: 500,
-    maxPairs: 6,
-    timeBudgetMs: 160_000,
-    alpha: 0.05,
-    minEffect: 0.03,
     outDir: join(values['out-dir'] ?? '/tmp/perfloop-demo-repeat', `run-${run}`),
     log: () => undefined,
   });

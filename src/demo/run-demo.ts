@@ -51,6 +51,26 @@ export interface DemoOptions extends DemoLoad {
   log: (line: string) => void;
 }
 
+/**
+ * The demo's defaults (the CLI's and the bench's). The baseline's warm-up is 4 s: its first seconds are the lab
+ * settling at the full rate after the half-rate warm-up (and its services' profilers starting) — measured per second
+ * over five demos, the view's p50 was 90–451 ms in seconds 0–2 and 80–100 ms from the fourth on; predictions drawn
+ * from that transient overstated the first round's N+1 2–3.4× once the database queue was replayed.
+ */
+export const DEMO_DEFAULTS = {
+  maxRounds: 8,
+  ratePerSec: 16,
+  durationMs: 5000,
+  warmupMs: 4000,
+  minSavingShare: 0,
+  blockMs: 3000,
+  blockWarmupMs: 500,
+  maxPairs: 6,
+  timeBudgetMs: 160_000,
+  alpha: 0.05,
+  minEffect: 0.03,
+} as const satisfies Omit<DemoOptions, 'outDir' | 'log' | 'mix' | 'seed' | 'databaseUrl' | 'redisUrl'>;
+
 /** A round's verdict on one population: the sequential decision, or why none was drawn. */
 export type RoundVerdict = SequentialDecision | 'not judged';
 

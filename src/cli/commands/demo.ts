@@ -2,11 +2,14 @@
 import { join } from 'node:path';
 import { parseDurationMs } from '../../core/units.js';
 import { renderDemoTable } from '../../demo/render-demo.js';
-import { runDemo } from '../../demo/run-demo.js';
+import { DEMO_DEFAULTS, runDemo } from '../../demo/run-demo.js';
 import type { Command } from '../command.js';
 import { demoKvUsage } from './demo-kv-usage.js';
 import { badInput } from '../../core/errors.js';
 import { parseFlags, positiveInteger, positiveNumber } from '../parse-flags.js';
+
+/** A duration flag, or the default (ms) when it is not given. */
+const durationOr = (value: string | undefined, flag: string, fallbackMs: number): number => (value === undefined ? fallbackMs : parseDurationMs(value, flag));
 
 export function fraction(value: string | undefined, flag: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -17,7 +20,7 @@ export function fraction(value: string | undefined, flag: string, fallback: numb
   return parsed;
 }
 
-const usage = `usage: perfloop demo [--rounds 8] [--rate 16] [--duration 5s] [--warmup 1s] [--block 3s] [--max-pairs 6]
+const usage = `usage: perfloop demo [--rounds 8] [--rate 16] [--duration 5s] [--warmup 4s] [--block 3s] [--max-pairs 6]
                      [--time-budget 160s] [--alpha 0.05] [--min-effect 0.03] [--min-saving 0] [--out-dir DIR]
 
 Starts the lab with all eight classic problems on, runs a traced baseline, takes the top finding and validates
@@ -58,17 +61,17 @@ export const demoCommand: Command = {
     );
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     const result = await runDemo({
-      maxRounds: positiveInteger(values.rounds, '--rounds', 8),
-      ratePerSec: positiveNumber(values.rate, '--rate', 16),
-      durationMs: parseDurationMs(values.duration ?? '5s', '--duration'),
-      warmupMs: parseDurationMs(values.warmup ?? '1s', '--warmup'),
-      minSavingShare: fraction(values['min-saving'], '--min-saving', 0, true),
-      blockMs: parseDurationMs(values.block ?? '3s', '--block'),
-      blockWarmupMs: parseDurationMs(values['block-warmup'] ?? '500ms', '--block-warmup'),
-      maxPairs: positiveInteger(values['max-pairs'], '--max-pairs', 6),
-      timeBudgetMs: parseDurationMs(values['time-budget'] ?? '160s', '--time-budget'),
-      alpha: fraction(values.alpha, '--alpha', 0.05),
-      minEffect: fraction(values['min-effect'], '--min-effect', 0.03),
+      maxRounds: positiveInteger(values.rounds, '--rounds', DEMO_DEFAULTS.maxRounds),
+      ratePerSec: positiveNumber(values.rate, '--rate', DEMO_DEFAULTS.ratePerSec),
+      durationMs: durationOr(values.duration, '--duration', DEMO_DEFAULTS.durationMs),
+      warmupMs: durationOr(values.warmup, '--warmup', DEMO_DEFAULTS.warmupMs),
+      minSavingShare: fraction(values['min-saving'], '--min-saving', DEMO_DEFAULTS.minSavingShare, true),
+      blockMs: durationOr(values.block, '--block', DEMO_DEFAULTS.blockMs),
+      blockWarmupMs: durationOr(values['block-warmup'], '--block-warmup', DEMO_DEFAULTS.blockWarmupMs),
+      maxPairs: positiveInteger(values['max-pairs'], '--max-pairs', DEMO_DEFAULTS.maxPairs),
+      timeBudgetMs: durationOr(values['time-budget'], '--time-budget', DEMO_DEFAULTS.timeBudgetMs),
+      alpha: fraction(values.alpha, '--alpha', DEMO_DEFAULTS.alpha),
+      minEffect: fraction(values['min-effect'], '--min-effect', DEMO_DEFAULTS.minEffect),
       outDir: values['out-dir'] ?? join('.perfloop', `demo-${stamp}`),
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
