@@ -52,10 +52,11 @@ export interface DemoOptions extends DemoLoad {
 }
 
 /**
- * The demo's defaults (the CLI's and the bench's). The baseline's warm-up is 4 s: its first seconds are the lab
+ * The demo's defaults (the CLI's and the bench's). The baseline's warm-up is 4 s: its first seconds were the lab
  * settling at the full rate after the half-rate warm-up (and its services' profilers starting) — measured per second
- * over five demos, the view's p50 was 90–451 ms in seconds 0–2 and 80–100 ms from the fourth on; predictions drawn
- * from that transient overstated the first round's N+1 2–3.4× once the database queue was replayed.
+ * over five demos, the view's p50 was 90–451 ms in seconds 0–2 and 80–100 ms from the fourth on. It does not remove
+ * the other regime of the all-problems lab at 16 req/s, at the edge of its capacity: in two of four later demos a
+ * backlog held through the whole baseline (p50 150–290 ms against 90–112 in round 1's own blocks).
  */
 export const DEMO_DEFAULTS = {
   maxRounds: 8,
