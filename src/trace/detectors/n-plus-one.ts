@@ -1,9 +1,9 @@
 /**
  * N+1 queries: one parent issues the same normalised statement (literals replaced by ?) at least N times.
- * Fix prediction: wherever that parent repeats the statement (N times or fewer), the repeats become one query as long as a typical (the median) one of them. A repeat's time is
- * mostly the database's queue under load, and the one batched query meets that queue once: keeping the longest
- * repeat kept the one that waited behind a slow scan (26 ms among 1–3 ms ones in the lab), and the demo's n+1
- * prediction understated 2–4× once the lab's lock was fixed.
+ * Fix prediction: wherever that parent repeats the statement (N times or fewer), the repeats become one query as long
+ * as a typical (the median) one of them. A repeat's time is mostly the database's queue under load, and the one
+ * batched query meets that queue once: keeping the longest repeat kept the one that waited behind a slow scan
+ * (26 ms among 1–3 ms ones in the lab), and the demo's n+1 prediction understated 2–4× once the lab's lock was fixed.
  */
 import { isDbCall } from '../span.js';
 import { normaliseStatement } from '../normalise-statement.js';
