@@ -35,7 +35,9 @@ test('a real etcd member: Prometheus histograms (WAL fsync, backend commit) per 
     assert.equal(profile?.error, undefined, profile?.error);
     assert.ok((profile?.durationMs ?? 0) >= 2500, `profile ${profile?.durationMs} ms`);
     const names = topFunctions(profile ?? { frames: [], nodes: [] }).map((row) => row.name);
-    assert.ok(names.some((name) => name.startsWith('runtime.')), names.slice(0, 5).join(', '));
+    // Go's runtime frames: runtime.* and its internal packages (runtime/internal/syscall.Syscall6 — a short profile
+    // of an I/O-bound member may hold only those).
+    assert.ok(names.some((name) => /^runtime[./]/.test(name)), names.slice(0, 5).join(', '));
     assert.ok(names.some((name) => name.includes('etcd')), 'etcd frames in the profile');
     // The delta heap profile of the same window: bytes allocated by etcd's own code while it served the puts.
     const heap = run.profiles?.profiles.find((item) => item.kind === 'heap');
