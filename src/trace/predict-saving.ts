@@ -9,7 +9,7 @@ import type { DetectorContext } from './detectors/detector.js';
 import { retimeTree, type RetimePlan } from './retime-trace.js';
 import { callKey, relievedDurations } from './serial-database.js';
 
-/** The plans with the database's relieved queue added: new durations for every database call the fix leaves. */
+/** The plans with the database's relieved queue added: new durations for every database call whose wait the fix changes. */
 function withQueueRelief(context: DetectorContext, plans: ReadonlyMap<string, RetimePlan>): ReadonlyMap<string, RetimePlan> {
   const database = context.serialDatabase;
   if (database === undefined || plans.size === 0) return plans;
@@ -20,6 +20,8 @@ function withQueueRelief(context: DetectorContext, plans: ReadonlyMap<string, Re
     for (const [spanId, duration] of plan.durationNs ?? []) durationNs.set(callKey(traceId, spanId), duration);
   }
   const relieved = relievedDurations(database, { removed, durationNs });
+  // A fix that takes no work off the database (a parallel call, a payload) changes no wait: nothing more to re-time.
+  if (relieved.size === 0) return plans;
   const merged = new Map<string, RetimePlan>();
   for (const trace of context.traces) {
     const traceId = trace.tree.traceId;

@@ -88,7 +88,8 @@ export interface DatabaseWorkChange {
 }
 
 /**
- * New durations, ns, of every remaining call (by `callKey`) once `change` takes its work off the server. A fix takes
+ * New durations, ns, of the remaining calls (by `callKey`) that `change` shortens or whose wait it alters, once it
+ * takes its work off the server (calls served before the first change keep theirs and are left out). A fix takes
  * off at most the statement's typical service time: a call's service beyond it is a stall of the server (a pause, a
  * checkpoint) that happened to fall during it, and stays in the queue when the call goes — at the lab's busy
  * baseline, removing N+1 repeats together with the stalls they sat in predicted 4× the measured saving.
@@ -102,7 +103,7 @@ export function relievedDurations(database: SerialDatabase, change: DatabaseWork
     const wantedNs = removed ? call.serviceNs : shortened === undefined ? 0 : Math.max(0, call.durationNs - shortened);
     const serviceNs = call.serviceNs - Math.min(call.serviceNs, wantedNs, call.typicalServiceNs);
     const endNs = Math.max(call.arrivalNs, previousEndNs) + serviceNs;
-    if (!removed) durations.set(call.key, endNs - call.arrivalNs);
+    if (!removed && (shortened !== undefined || endNs - call.arrivalNs !== call.durationNs)) durations.set(call.key, endNs - call.arrivalNs);
     previousEndNs = endNs;
   }
   return durations;
