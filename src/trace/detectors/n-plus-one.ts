@@ -12,6 +12,23 @@ import { nodesOf, type Detector, type DetectorContext, type Finding } from './de
 import { FindingBuilder } from './finding-builder.js';
 import { isAcquireSpan, isConnectSpan, statementOf } from './span-target.js';
 
+/**
+ * The statements a parent runs more than once, awaited, each with its calls (connects and pool acquires are not
+ * statements). Shared with repeated-reads, which leaves the N+1 finding's loops to it.
+ */
+export function repeatedStatements(parent: SpanNode): Map<string, SpanNode[]> {
+  const groups = new Map<string, SpanNode[]>();
+  for (const child of parent.children) {
+    if (notAwaited(child) || !isDbCall(child.span) || isConnectSpan(child.span) || isAcquireSpan(child.span)) continue;
+    const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
+    const group = groups.get(statement);
+    if (group) group.push(child);
+    else groups.set(statement, [child]);
+  }
+  for (const [statement, group] of groups) if (group.length < 2) groups.delete(statement);
+  return groups;
+}
+
 export const nPlusOneDetector: Detector = {
   name: 'n-plus-one',
   detect(context: DetectorContext): Finding[] {
@@ -19,17 +36,7 @@ export const nPlusOneDetector: Detector = {
     const repeats = new Map<string, { traceId: string; parent: SpanNode; statement: string; group: SpanNode[] }[]>();
     for (const trace of context.traces) {
       for (const parent of nodesOf(trace.tree)) {
-        if (parent.children.length < 2) continue;
-        const groups = new Map<string, SpanNode[]>();
-        for (const child of parent.children) {
-          if (notAwaited(child) || !isDbCall(child.span) || isConnectSpan(child.span) || isAcquireSpan(child.span)) continue;
-          const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
-          const group = groups.get(statement);
-          if (group) group.push(child);
-          else groups.set(statement, [child]);
-        }
-        for (const [statement, group] of groups) {
-          if (group.length < 2) continue;
+        for (const [statement, group] of repeatedStatements(parent)) {
           const key = `${parent.span.service}\u0000${parent.span.name}\u0000${statement}`;
           const list = repeats.get(key) ?? [];
           list.push({ traceId: trace.tree.traceId, parent, statement, group });

@@ -17,6 +17,7 @@ import { isDbCall, numberAttribute, stringAttribute, type Span } from '../span.j
 import { hasPlaceholders, normaliseStatement } from '../normalise-statement.js';
 import { nodesOf, type Detector, type DetectorContext, type Finding } from './detector.js';
 import { FindingBuilder } from './finding-builder.js';
+import { repeatedStatements } from './n-plus-one.js';
 import { pathShape, statementOf } from './span-target.js';
 
 function readKey(span: Span): string | undefined {
@@ -46,16 +47,7 @@ function readKey(span: Span): string | undefined {
 function nPlusOneMembers(nodes: Iterable<SpanNode>, minRepeats: number): Set<SpanNode> {
   const members = new Set<SpanNode>();
   for (const parent of nodes) {
-    if (parent.children.length < minRepeats) continue;
-    const groups = new Map<string, SpanNode[]>();
-    for (const child of parent.children) {
-      if (!isDbCall(child.span)) continue;
-      const statement = normaliseStatement(statementOf(child.span) ?? child.span.name);
-      const group = groups.get(statement);
-      if (group) group.push(child);
-      else groups.set(statement, [child]);
-    }
-    for (const group of groups.values()) if (group.length >= minRepeats) for (const node of group) members.add(node);
+    for (const group of repeatedStatements(parent).values()) if (group.length >= minRepeats) for (const node of group) members.add(node);
   }
   return members;
 }

@@ -42,7 +42,6 @@ export const slowQueryDetector: Detector = {
   detect(context: DetectorContext): Finding[] {
     const thresholdNs = context.thresholds.slowQueryMs * 1e6;
     const targetNs = context.thresholds.slowQueryTargetMs * 1e6;
-    const builders = new Map<string, FindingBuilder>();
     const executions = new Map<string, Execution[]>();
     const queueing = queueingByOperation(context.traces);
     for (const trace of context.traces) {
@@ -62,11 +61,14 @@ export const slowQueryDetector: Detector = {
         executions.set(key, list);
       }
     }
+    const builders: FindingBuilder[] = [];
     for (const [key, list] of executions) {
       const slow = list.filter((execution) => execution.slow);
-      if (slow.length === 0) continue;
+      const first = slow[0];
+      // A statement that is slow only now and then is the machine (CPU starvation, GC, a lock elsewhere), not
+      // the statement: it must be slow in at least half of its executions.
+      if (first === undefined || slow.length < MIN_SLOW_SHARE * list.length) continue;
       const queue = queueing.get(key);
-      const first = slow[0] as Execution;
       const builder = new FindingBuilder('slow-query', first.node.span.service, first.node.span.name, context);
       builder.details.statement = first.statement;
       if (queue !== undefined) builder.details.uncontendedMs = Math.round(queue.uncontendedNs / 1e3) / 1e3;
@@ -81,28 +83,24 @@ export const slowQueryDetector: Detector = {
       for (const execution of list) {
         if (execution.ownNs > targetNs) builder.plan(execution.traceId).durationNs.set(execution.node.span.spanId, execution.contendedNs - (execution.ownNs - targetNs));
       }
-      builders.set(key, builder);
+      builders.push(builder);
     }
-    // A statement that is slow only now and then is the machine (CPU starvation, GC, a lock elsewhere), not
-    // the statement: it must be slow in at least half of its executions.
-    return [...builders]
-      .filter(([key, builder]) => (builder.counts.slowQueries ?? 0) >= MIN_SLOW_SHARE * (executions.get(key)?.length ?? 1))
-      .map(([, builder]) =>
-        builder.build(context, {
-          title:
-            builder.details.uncontendedMs === undefined
-              ? `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`
-              : `Slow query (${builder.details.uncontendedMs} ms uncontended; the rest of its time is queueing): ${builder.details.statement}`,
-          fix:
-            builder.details.uncontendedMs === undefined
-              ? 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.'
-              : `Its time grows with the number of executions at once: most of it is queueing at a serialisation point (a single connection, a pool too small, a lock) — size the pool or remove the lock first. Then EXPLAIN ANALYZE the ${builder.details.uncontendedMs} ms it takes alone.`,
-          tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
-        },
-        builder.details.uncontendedMs === undefined
-          ? undefined
-          : { level: 'medium', because: [`its time grows with concurrent executions: only its uncontended ${builder.details.uncontendedMs} ms is counted (see the queueing finding)`] },
-        ),
+    return builders.map((builder) =>
+      builder.build(context, {
+        title:
+          builder.details.uncontendedMs === undefined
+            ? `Slow query (up to ${builder.counts.maxDurationMs} ms): ${builder.details.statement}`
+            : `Slow query (${builder.details.uncontendedMs} ms uncontended; the rest of its time is queueing): ${builder.details.statement}`,
+        fix:
+          builder.details.uncontendedMs === undefined
+            ? 'EXPLAIN ANALYZE it: add the missing index (or rewrite the query) so it reads only the rows it returns.'
+            : `Its time grows with the number of executions at once: most of it is queueing at a serialisation point (a single connection, a pool too small, a lock) — size the pool or remove the lock first. Then EXPLAIN ANALYZE the ${builder.details.uncontendedMs} ms it takes alone.`,
+        tradeOff: 'An index costs write throughput and storage; check the plan again after data grows.',
+      },
+      builder.details.uncontendedMs === undefined
+        ? undefined
+        : { level: 'medium', because: [`its time grows with concurrent executions: only its uncontended ${builder.details.uncontendedMs} ms is counted (see the queueing finding)`] },
+      ),
     );
   },
 };
