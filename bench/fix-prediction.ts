@@ -11,7 +11,7 @@ import { parseDurationMs } from '../src/core/units.js';
 import type { TraceSample } from '../src/core/run-file.js';
 import { affectedPopulation } from '../src/demo/affected-population.js';
 import { DEMO_MIX, demoScenario } from '../src/demo/demo-scenario.js';
-import { DEMO_THRESHOLDS, fixForFinding, predictedForFix } from '../src/demo/run-demo.js';
+import { DEMO_THRESHOLDS, fixForFinding, predictOnPopulation } from '../src/demo/run-demo.js';
 import { LAB_PROBLEMS, type FixName } from '../src/lab-control/lab-problems.js';
 import { setFixes, startLab } from '../src/lab-control/lab.js';
 import { runLoad } from '../src/load/run-load.js';
@@ -62,18 +62,19 @@ try {
   const unfixed = blocks.A.flat();
   const ids = new Set(unfixed.map((sample) => sample.traceId));
   const spans = receiver.spans().filter((span) => ids.has(span.traceId));
-  const found = analyzeTraces(spans, { samples: unfixed, thresholds: DEMO_THRESHOLDS, serialDatabase: true }).findings.filter((finding) => fixForFinding(finding, applied) === fix);
+  const analysis = analyzeTraces(spans, { samples: unfixed, thresholds: DEMO_THRESHOLDS, serialDatabase: true });
+  const found = analysis.findings.filter((finding) => fixForFinding(finding, applied) === fix);
   const first = found[0];
   if (first === undefined) {
     process.stdout.write(`${fix} on [${[...applied].join(', ')}]: no finding the fix removes in ${unfixed.length} unfixed requests\n`);
   } else {
     const population = affectedPopulation({ ...first, affectedTraceIds: [...new Set(found.flatMap((finding) => finding.affectedTraceIds ?? []))] }, unfixed);
     const inPopulation = new Set(population.names);
-    const populationSamples = unfixed.filter((sample) => inPopulation.has(sample.name));
-    const populationIds = new Set(populationSamples.map((sample) => sample.traceId));
-    const populationSpans = spans.filter((span) => populationIds.has(span.traceId));
-    const predict = (serialDatabase: boolean): number | undefined =>
-      predictedForFix(analyzeTraces(populationSpans, { samples: populationSamples, thresholds: DEMO_THRESHOLDS, serialDatabase, windowSpans: spans }).findings, fix, applied)?.p50;
+    // The demo's own prediction (run-demo.ts), with and without the serial database's queue.
+    const predict = (serialDatabase: boolean): string => {
+      const predicted = predictOnPopulation(fix, applied, { spans, samples: unfixed, analysis }, population, { thresholds: DEMO_THRESHOLDS, serialDatabase });
+      return `${ms(predicted.p50)}${predicted.source === 'mix' ? ' (from the whole mix)' : ''}`;
+    };
     const savings: number[] = [];
     blocks.A.forEach((aBlock, index) => {
       const twins = new Map((blocks.B[index] ?? []).map((sample) => [`${sample.name}@${sample.intendedStartMs}`, sample]));
@@ -84,7 +85,7 @@ try {
     });
     process.stdout.write(
       `${fix} on [${[...applied].join(', ')}]: population ${population.names.join(', ')} (${(population.trafficShare * 100).toFixed(0)}% of traffic)\n` +
-        `  predicted p50 saving: ${ms(predict(false))} ms with each trace re-timed alone, ${ms(predict(true))} ms with the serial database's queue\n` +
+        `  predicted p50 saving: ${predict(false)} ms with each trace re-timed alone, ${predict(true)} ms with the serial database's queue\n` +
         `  measured: median twin saving ${ms(median(savings))} ms over ${savings.length} twins (p50 ${ms(median(blocks.A.flat().filter((s) => inPopulation.has(s.name)).map((s) => s.latencyUs)))} → ${ms(median(blocks.B.flat().filter((s) => inPopulation.has(s.name)).map((s) => s.latencyUs)))} ms)\n`,
     );
   }

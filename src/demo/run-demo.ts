@@ -246,7 +246,7 @@ export function predictedForFix(findings: readonly Finding[], fix: FixName, appl
  * the population's, not the mix's, summed over every finding the switch removes (predictedForFix). Falls back to
  * the mix's cohorts when no detector fires there.
  */
-function predictOnPopulation(
+export function predictOnPopulation(
   fix: FixName,
   applied: ReadonlySet<FixName>,
   context: { spans: readonly Span[]; samples: readonly TraceSample[]; analysis: TraceAnalysis },
