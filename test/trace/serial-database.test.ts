@@ -4,23 +4,14 @@ import { analyzeTraces } from '../../src/trace/analyze-traces.js';
 import { slowQueryDetector } from '../../src/trace/detectors/slow-query.js';
 import { callKey, inferSerialDatabase, relievedDurations } from '../../src/trace/serial-database.js';
 import { buildTraceTrees } from '../../src/trace/span-tree.js';
-import { buildSpans, hexId, traceIdFor, type SpanSpec } from './trace-builder.js';
-
-const db = (statement: string): SpanSpec['attributes'] => ({ 'db.system': 'postgresql', 'db.statement': statement });
-
-/** One request per trace: a root and one statement from `start` to `end` ms. */
-const request = (trace: string, start: number, end: number, statement = 'SELECT * FROM items WHERE id = 1') =>
-  buildSpans(trace, [
-    { id: 'root', name: 'GET /', service: 'api', kind: 'server', start: 0, end: 100 },
-    { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start, end, attributes: db(statement) },
-  ]);
+import { dbRequest, hexId, traceIdFor } from './trace-builder.js';
 
 const key = (trace: string): string => callKey(traceIdFor(trace), hexId('q'));
 
 // Three calls on one server: a (0–10 ms) serves 10 ms; b arrives at 2, waits for a, serves 5 (ends 15); c arrives
 // at 4, waits for both, serves 3 (ends 18).
 const threeCalls = () =>
-  buildTraceTrees([...request('a', 0, 10, 'SELECT * FROM a'), ...request('b', 2, 15, 'SELECT * FROM b'), ...request('c', 4, 18, 'SELECT * FROM c')]);
+  buildTraceTrees([...dbRequest('a', 0, 10, 'SELECT * FROM a'), ...dbRequest('b', 2, 15, 'SELECT * FROM b'), ...dbRequest('c', 4, 18, 'SELECT * FROM c')]);
 
 test('the serial database: service times from the departures, in the order the server served them', () => {
   const database = inferSerialDatabase(threeCalls());
@@ -52,10 +43,10 @@ test('the serial database replayed without work: later calls lose the wait it ca
 test('a call that goes takes only its statement\'s typical service with it: a stall of the server during it stays', () => {
   // Three executions of one 2 ms statement, the third stalled to 20 ms (10–30); d arrived at 12 and waited for it.
   const trees = buildTraceTrees([
-    ...request('s1', 0, 2),
-    ...request('s2', 5, 7),
-    ...request('s3', 10, 30),
-    ...request('d', 12, 31, 'SELECT * FROM d'),
+    ...dbRequest('s1', 0, 2),
+    ...dbRequest('s2', 5, 7),
+    ...dbRequest('s3', 10, 30),
+    ...dbRequest('d', 12, 31, 'SELECT * FROM d'),
   ]);
   const database = inferSerialDatabase(trees);
   assert.deepEqual(
@@ -73,7 +64,7 @@ test('a call that goes takes only its statement\'s typical service with it: a st
 
 test('a slow query on a serial database: its fix also frees the request queued behind it, in another trace', () => {
   // x's 60 ms scan (slow: over 50 ms); y's 5 ms lookup arrived at 10 ms and waited 50 ms behind it.
-  const spans = [...request('x', 0, 60, 'SELECT * FROM orders WHERE email = 1'), ...request('y', 10, 65)];
+  const spans = [...dbRequest('x', 0, 60, 'SELECT * FROM orders WHERE email = 1'), ...dbRequest('y', 10, 65)];
   const alone = analyzeTraces(spans, { detectors: [slowQueryDetector] }).findings;
   const serial = analyzeTraces(spans, { detectors: [slowQueryDetector], serialDatabase: true }).findings;
   // Both cohorts hold both traces. Alone: x saves 59 ms, y nothing. Serial: x 0–1 ms, y served 10–15 ms, saving 50.
@@ -86,8 +77,8 @@ test('a slow query on a serial database: its fix also frees the request queued b
 test('the queue may come from a wider window than the analysed traces: the other requests queue there too', () => {
   // z's scan arrives at 5 ms behind w's 20 ms statement (0–20) and runs 20–60. Indexed (1 ms), it still waits for w
   // when w is in the window (done at 20: saving 40 ms); analysed without w, the queue never saw it (saving 54 ms).
-  const w = request('w', 0, 20, 'SELECT * FROM audit');
-  const z = request('z', 5, 60, 'SELECT * FROM orders WHERE email = 1');
+  const w = dbRequest('w', 0, 20, 'SELECT * FROM audit');
+  const z = dbRequest('z', 5, 60, 'SELECT * FROM orders WHERE email = 1');
   const options = { detectors: [slowQueryDetector], serialDatabase: true, thresholds: { slowQueryMs: 30 } };
   assert.deepEqual(analyzeTraces(z, { ...options, windowSpans: [...w, ...z] }).findings[0]?.predictedSavingUs, { p50: 40_000, p99: 40_000 });
   assert.deepEqual(analyzeTraces(z, options).findings[0]?.predictedSavingUs, { p50: 54_000, p99: 54_000 });

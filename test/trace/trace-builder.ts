@@ -49,3 +49,11 @@ export function buildSpans(trace: string, specs: readonly SpanSpec[], baseNs: bi
     return span;
   });
 }
+
+/** One request per trace: a 100 ms root and one database statement from `start` to `end` ms (queueing tests). */
+export function dbRequest(trace: string, start: number, end: number, statement = 'SELECT * FROM items WHERE id = 1'): Span[] {
+  return buildSpans(trace, [
+    { id: 'root', name: 'GET /', service: 'api', kind: 'server', start: 0, end: 100 },
+    { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start, end, attributes: { 'db.system': 'postgresql', 'db.statement': statement } },
+  ]);
+}

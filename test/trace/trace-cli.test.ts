@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeOtlpJson } from '../../src/trace/encode-otlp-json.js';
 import { decodeOtlpJson } from '../../src/trace/decode-otlp-json.js';
 import { traceAnalysisSchema } from '../../src/trace/trace-analysis.js';
-import { buildSpans, type SpanSpec } from './trace-builder.js';
+import { buildSpans, dbRequest, type SpanSpec } from './trace-builder.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -57,12 +57,7 @@ test('perfloop traces analyze --serial-database: the slow query\'s fix also free
   try {
     const file = join(dir, 'spans.jsonl');
     // x's 60 ms scan; y's lookup arrived at 10 ms and waited behind it until 65 ms (as serial-database.test.ts).
-    const request = (trace: string, start: number, end: number, statement: string) =>
-      buildSpans(trace, [
-        { id: 'root', name: 'GET /', service: 'api', kind: 'server', start: 0, end: 100 },
-        { id: 'q', parent: 'root', name: 'pg.query:SELECT', service: 'api', kind: 'client', start, end, attributes: { 'db.system': 'postgresql', 'db.statement': statement } },
-      ]);
-    const spans = [...request('x', 0, 60, 'SELECT * FROM orders WHERE email = 1'), ...request('y', 10, 65, 'SELECT * FROM items WHERE id = 1')];
+    const spans = [...dbRequest('x', 0, 60, 'SELECT * FROM orders WHERE email = 1'), ...dbRequest('y', 10, 65)];
     await writeFile(file, `${JSON.stringify(encodeOtlpJson(spans))}\n`);
     const saving = async (flags: string[]) => {
       const result = await runCli(['traces', 'analyze', '--json', ...flags, file]);
